@@ -1,0 +1,137 @@
+"""Lint the bank: `python -m question_bank.lint [--strict] [PATH...]`.
+
+Prints `file:line: item-id: message`; exits 1 on any error (or any warning with --strict).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+
+from .bank import Problem, default_paths, iter_paths, load_bank, read_yaml
+from .types import get_type
+
+MAX_CASE_ITEMS = 6
+DUPLICATE_RATIO = 0.9
+ABOVE = re.compile(r"\b(all|none|both|neither) of the (above|options|answers)\b", re.I)
+SENTENCE_END = re.compile(r"[.!?]+[\"'”’)]*(?=\s+[\"'“‘(]?[A-Z0-9]|\s*$)")
+
+
+def count_sentences(text: str) -> int:
+    """Rough count: terminal punctuation followed by a capital or the end."""
+    text = " ".join((text or "").split())
+    if not text:
+        return 0
+    n = len(SENTENCE_END.findall(text))
+    return n if n else 1
+
+
+def normalize(stem: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", (stem or "").lower()).split())
+
+
+def _shingles(text, k=3):
+    words = text.split()
+    return {tuple(words[i:i + k]) for i in range(max(1, len(words) - k + 1))}
+
+
+def near_duplicates(items, ratio=DUPLICATE_RATIO):
+    """Pairs of items whose normalized stems are near-identical (difflib ratio > ratio)."""
+    norm = [(it, normalize(it.stem)) for it in items]
+    shingles = [_shingles(s) for _, s in norm]
+    pairs = []
+    for i in range(len(norm)):
+        a, sa = norm[i]
+        for j in range(i + 1, len(norm)):
+            b, sb = norm[j]
+            inter = len(shingles[i] & shingles[j])
+            union = len(shingles[i] | shingles[j]) or 1
+            if inter / union < 0.5 and sa != sb:
+                continue  # cheap filter before difflib
+            m = difflib.SequenceMatcher(None, sa, sb)
+            if m.real_quick_ratio() > ratio and m.quick_ratio() > ratio and m.ratio() > ratio:
+                pairs.append((a, b, m.ratio()))
+    return pairs
+
+
+def _item_checks(item):
+    problems = []
+
+    def add(msg, level="error"):
+        problems.append(Problem(item.source, item.line, item.id, msg, level))
+
+    t = get_type(item.type)(item.definition)
+    texts = [item.stem, item.definition.get("text", "")] + [c.get("text", "") for c in t.choices()]
+    if any(ABOVE.search(x or "") for x in texts):
+        add('uses "all/none of the above"; write each option to stand alone')
+    for c in t.choices():
+        n = count_sentences(c.get("rationale", ""))
+        if c.get("rationale") and not 2 <= n <= 4:
+            add(f"rationale of {c.get('id')!r} has about {n} sentence(s); write 2-4", "warning")
+    return problems
+
+
+def lint_paths(paths=None) -> list:
+    """All problems in the given files or directories (default: the bundled items)."""
+    paths = list(iter_paths(default_paths() if not paths else paths))
+    bank = load_bank(paths)
+    problems = list(bank.problems)
+
+    # Unique ids across files: load_bank keeps the first; find the rest from the raw files.
+    problems += _duplicate_ids(paths)
+
+    for item in bank.items.values():
+        problems += _item_checks(item)
+
+    for cs in bank.case_studies.values():
+        if len(cs.item_ids) > MAX_CASE_ITEMS:
+            problems.append(Problem(cs.source, cs.line, cs.id,
+                                    f"case study has {len(cs.item_ids)} items; at most {MAX_CASE_ITEMS}"))
+        if cs.id in bank.items:
+            problems.append(Problem(cs.source, cs.line, cs.id, "case study id is also an item id"))
+
+    for a, b, r in near_duplicates(list(bank.items.values())):
+        problems.append(Problem(b.source, b.line, b.id,
+                                f"stem is a near-duplicate of {a.id} ({a.source}:{a.line}, similarity {r:.2f})"))
+    return sorted(problems, key=lambda p: (p.file, p.line, p.item_id, p.message))
+
+
+def _duplicate_ids(paths):
+    first, problems = {}, []
+    for path in paths:
+        data, lines, _ = read_yaml(path)
+        if not isinstance(data, dict):
+            continue
+        entries = [(d, "item") for d in data.get("items") or []]
+        for cs in data.get("case_studies") or []:
+            entries.append((cs, "case study"))
+            if isinstance(cs, dict):
+                entries += [(d, "item") for d in cs.get("items") or []]
+        for d, kind in entries:
+            if not isinstance(d, dict) or not isinstance(d.get("id"), str):
+                continue
+            where = (str(path), lines.get(id(d), 0))
+            key = (kind, d["id"])
+            if key in first:
+                problems.append(Problem(where[0], where[1], d["id"],
+                                        f"duplicate {kind} id (first at {first[key][0]}:{first[key][1]})"))
+            else:
+                first[key] = where
+    return problems
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    strict = "--strict" in argv
+    paths = [a for a in argv if a != "--strict"]
+    problems = lint_paths(paths or None)
+    for p in problems:
+        print(p)
+    errors = sum(p.level == "error" for p in problems)
+    warnings = len(problems) - errors
+    print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return 1 if errors or (strict and warnings) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
