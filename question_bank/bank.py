@@ -19,6 +19,11 @@ TAGS = {
     "bloom": V.BLOOM_LEVELS,
     "difficulty": V.DIFFICULTIES,
 }
+ITEM_FIELDS = {
+    "id", "version", "type", "topic", "client_need", "cjmm_skill", "bloom", "difficulty", "stem",
+    "options", "key", "pin_options", "n", "scoring", "text", "blanks", "columns", "rows",
+    "conditions", "actions", "parameters", "passage", "unfold", "notes",
+}
 # Fields a case-study item may take from its case study when it leaves them out.
 INHERITED = ("version", "topic", "client_need")
 
@@ -170,6 +175,9 @@ def validate_item_dict(d) -> list:
     if "pin_options" in d and not isinstance(d["pin_options"], bool):
         problems.append("pin_options: must be true or false")
     t = d.get("type")
+    unknown = set(d) - ITEM_FIELDS
+    if unknown:
+        problems.append(f"unknown field(s) {sorted(map(str, unknown))}")
     if t not in REGISTRY:
         problems.append(f"type: {t!r} is not one of {', '.join(REGISTRY)}")
     else:

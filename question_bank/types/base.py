@@ -34,6 +34,9 @@ def form_value(form, name):
     return values[0] if values else None
 
 
+CHOICE_FIELDS = {"id", "text", "technique", "rationale", "key", "selectable"}
+
+
 def check_choices(choices, where, problems, need_technique=True):
     """Check a list of selectable things: id, text, technique, rationale; unique ids."""
     if not isinstance(choices, list) or not choices:
@@ -54,6 +57,10 @@ def check_choices(choices, where, problems, need_technique=True):
             ids.append(cid)
         if not isinstance(c.get("text"), str) or not c.get("text", "").strip():
             problems.append(f"{label}: text is missing")
+        extra = set(c) - CHOICE_FIELDS
+        if extra:
+            problems.append(f"{label}: unknown field(s) {sorted(map(str, extra))} "
+                            "(an unquoted comma in a {...} flow mapping splits the text)")
         if need_technique:
             tech = c.get("technique")
             if tech is None:
