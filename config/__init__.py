@@ -1,0 +1,77 @@
+"""Settings. The only code in Rapport that reads the environment."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_dir() -> Path:
+    path = Path(os.environ.get("RAPPORT_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(instance: Path) -> str:
+    """RAPPORT_SECRET_KEY, else one generated on first start and kept in instance/."""
+    key = os.environ.get("RAPPORT_SECRET_KEY")
+    if key:
+        return key
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        # O_EXCL so two processes starting together cannot write different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        except FileExistsError:
+            pass
+    return key_file.read_text().strip()
+
+
+class Settings:
+    """Defaults for every mode; `from_env` overlays the environment."""
+
+    TESTING = False
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    BASE_URL = "http://127.0.0.1:5000"
+    # A launch token lives this long; every page and autosave issues a fresh one.
+    LAUNCH_TOKEN_TTL = 3 * 3600
+    LAUNCH_STATE_TTL = 600
+    JWKS_CACHE_TTL = 3600
+    ITEMS_PER_ATTEMPT = 10
+    GRADE_WORKER_THREAD = False
+    GRADE_WORKER_INTERVAL = 1.0
+    GRADE_MAX_TRIES = 8
+    SUBMIT_GRACE_SECONDS = 30
+    JWT_LEEWAY_SECONDS = 5
+
+    @classmethod
+    def from_env(cls, **overrides) -> dict:
+        inst = instance_dir()
+        conf = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        conf["INSTANCE_PATH"] = str(inst)
+        conf["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
+            "RAPPORT_DATABASE_URL", f"sqlite:///{inst / 'rapport.db'}"
+        )
+        conf["SECRET_KEY"] = _secret_key(inst)
+        conf["BASE_URL"] = os.environ.get("RAPPORT_BASE_URL", cls.BASE_URL).rstrip("/")
+        if os.environ.get("RAPPORT_REDIS_URL"):
+            conf["REDIS_URL"] = os.environ["RAPPORT_REDIS_URL"]
+        conf.update(overrides)
+        return conf
+
+
+def test_settings(database_url: str, base_url: str = "http://tool.test", **overrides) -> dict:
+    conf = {k: getattr(Settings, k) for k in dir(Settings) if k.isupper()}
+    conf.update(
+        TESTING=True,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SECRET_KEY="test-secret-key-not-for-production",
+        BASE_URL=base_url,
+        INSTANCE_PATH=str(instance_dir()),
+    )
+    conf.update(overrides)
+    return conf

@@ -1,0 +1,9 @@
+# gunicorn -c config/gunicorn.conf.py "lti_tool:create_app()"
+import os
+
+bind = os.environ.get("RAPPORT_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("RAPPORT_WEB_WORKERS", "2"))
+threads = 4
+timeout = 30
+forwarded_allow_ips = "*"
+accesslog = "-"

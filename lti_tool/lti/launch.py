@@ -1,0 +1,135 @@
+"""Validate an id_token posted to /lti/launch, adding the checks pylti1p3 lacks."""
+from __future__ import annotations
+
+import threading
+import time
+
+import jwt
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
+from pylti1p3.exception import LtiException
+
+from ..extensions import db
+from ..models import LaunchState
+from ..models.base import utcnow
+from .errors import LaunchError
+from .launch_data import Launch
+from .login import STATE_COOKIE
+from .tool_config import DatabaseToolConf
+
+_jwks_cache: dict[str, tuple[float, dict]] = {}
+_jwks_lock = threading.Lock()
+
+
+class _MessageLaunch(FlaskMessageLaunch):
+    jwks_ttl = 3600
+    leeway = 5
+
+    def get_client_id(self):
+        """With `aud` as a list, `azp` names the client and must be one of the audiences."""
+        body = self._jwt.get("body", {})
+        aud, azp = body.get("aud"), body.get("azp")
+        if isinstance(aud, list):
+            if not azp or azp not in aud:
+                raise LaunchError("The id_token has several audiences but no matching azp claim.", 401)
+            return azp
+        if azp is not None and azp != aud:
+            raise LaunchError("The id_token's azp does not match its audience.", 401)
+        return aud
+
+    def fetch_public_key(self, key_set_url):
+        with _jwks_lock:
+            hit = _jwks_cache.get(key_set_url)
+            if hit and time.monotonic() - hit[0] < self.jwks_ttl and not getattr(self, "_refetch", False):
+                return hit[1]
+        jwks = super().fetch_public_key(key_set_url)
+        with _jwks_lock:
+            _jwks_cache[key_set_url] = (time.monotonic(), jwks)
+        return jwks
+
+    def get_public_key(self):
+        """An unknown kid refetches the platform JWKS once (key rotation), then gives up."""
+        try:
+            return super().get_public_key()
+        except LtiException as exc:
+            if "Unable to find public key" not in str(exc):
+                raise
+            self._registration.set_key_set(None)
+            self._refetch = True
+            try:
+                return super().get_public_key()
+            finally:
+                self._refetch = False
+
+    def validate_jwt_signature(self):
+        public_key, alg = self.get_public_key()
+        try:
+            jwt.decode(self._get_id_token(), public_key, algorithms=[alg], leeway=self.leeway,
+                       options={"verify_aud": False, "require": ["exp", "iat"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise LaunchError("The launch has expired. Please launch again from your course.", 401) from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise LaunchError(f"The id_token is missing the required claim: {exc.claim}.", 401) from exc
+        except jwt.InvalidTokenError as exc:
+            raise LaunchError(f"The id_token could not be verified: {exc}.", 401) from exc
+        return self
+
+    def consume_state_and_nonce(self):
+        """The state row must exist, be fresh and unused, and carry this token's nonce."""
+        state = self._get_request_param("state")
+        if not state:
+            raise LaunchError("The launch has no state parameter.")
+        cookie_state = self._request.get_cookie(STATE_COOKIE)
+        if cookie_state and cookie_state != state:
+            # Cookies reached us and name another login: not this browser's launch.
+            raise LaunchError("This launch was started in another browser window.", 401)
+        nonce = self._get_jwt_body().get("nonce")
+        if not nonce:
+            raise LaunchError("The id_token has no nonce.", 401)
+        now = utcnow()
+        # One UPDATE decides: concurrent replays cannot both see used_at IS NULL.
+        used = db.session.execute(
+            db.update(LaunchState)
+            .where(LaunchState.state == state, LaunchState.nonce == nonce,
+                   LaunchState.used_at.is_(None), LaunchState.expires_at > now,
+                   LaunchState.platform_id == self._registration.platform.id)
+            .values(used_at=now)
+        ).rowcount
+        db.session.commit()
+        if used != 1:
+            raise LaunchError("This launch was already used or has expired (nonce or state not valid). "
+                              "Please launch again from your course.", 401)
+        return self
+
+    def validate(self):
+        self._validated = True
+        try:
+            (self.validate_jwt_format().validate_registration().validate_jwt_signature()
+             .validate_deployment().validate_message().consume_state_and_nonce())
+        except Exception:
+            self._validated = False
+            raise
+        return self
+
+
+def validate_launch(form: dict, *, jwks_ttl: int, leeway: int) -> Launch:
+    """Return the validated Launch, or raise LaunchError with a message a person can act on."""
+    if not form.get("id_token"):
+        raise LaunchError("The launch request has no id_token.")
+    launch = _MessageLaunch(FlaskRequest(request_data=form), DatabaseToolConf())
+    launch.jwks_ttl, launch.leeway = jwks_ttl, leeway
+    launch.set_auto_validation(False)
+    try:
+        launch.validate()
+    except LaunchError:
+        raise
+    except LtiException as exc:
+        msg = str(exc)
+        if "Registration not found" in msg or "Client id not registered" in msg:
+            raise LaunchError("No platform is registered with Rapport for this issuer and client_id.", 403) from exc
+        if "deployment" in msg.lower():
+            raise LaunchError(msg, 403) from exc
+        if "public key" in msg.lower() or "KID" in msg:
+            raise LaunchError("The id_token is signed with a key the platform does not publish.", 401) from exc
+        raise LaunchError(f"The launch is not valid: {msg}", 400) from exc
+    body = launch._jwt["body"]
+    return Launch.from_claims(body, launch.get_client_id())

@@ -1,0 +1,11 @@
+"""SQLAlchemy models, named after the LTI spec and the assessment domain."""
+from .lti import Platform, Deployment, ToolKey, LaunchState, Context, User, ResourceLink
+from .assessments import BankItem, Assignment
+from .attempts import Attempt, AttemptItem, ResponseStep, Accommodation
+from .grades import GradeDelivery
+
+__all__ = [
+    "Platform", "Deployment", "ToolKey", "LaunchState", "Context", "User", "ResourceLink",
+    "BankItem", "Assignment", "Attempt", "AttemptItem", "ResponseStep", "Accommodation",
+    "GradeDelivery",
+]

@@ -1,0 +1,50 @@
+"""The bank as stored (immutable item versions) and the Assignment behind a ResourceLink."""
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class BankItem(db.Model):
+    """One version of one item. Rows are never edited: a change is a new version."""
+
+    __tablename__ = "bank_item"
+    __table_args__ = (UniqueConstraint("item_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    collection: Mapped[str] = mapped_column(String(64), default="bundled", index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(64))
+    cjmm_skill: Mapped[str | None] = mapped_column(String(64))
+    bloom: Mapped[str | None] = mapped_column(String(32))
+    difficulty: Mapped[str | None] = mapped_column(String(16))
+    case_study: Mapped[str | None] = mapped_column(String(128))
+    case_position: Mapped[int | None] = mapped_column(Integer)
+    definition: Mapped[dict] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # Only the newest version of an item is drawn for new attempts.
+    current: Mapped[bool] = mapped_column(default=True, index=True)
+    created_at = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Assignment(db.Model):
+    """What an instructor configured for one ResourceLink."""
+
+    __tablename__ = "assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_link_id: Mapped[int] = mapped_column(ForeignKey("resource_link.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(String(255), default="Therapeutic alliance practice")
+    # A question_bank Blueprint as JSON: {"name", "sections": [{"filter": {...}, "count": n}], "collections"}.
+    blueprint: Mapped[dict] = mapped_column(JSON)
+    attempts_allowed: Mapped[int] = mapped_column(Integer, default=1)  # 0 = unlimited
+    grading_method: Mapped[str] = mapped_column(String(16), default="highest")
+    feedback_policy: Mapped[str] = mapped_column(String(16), default="after_submit")
+    points_possible: Mapped[float] = mapped_column(default=10.0)
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
+    due_at = mapped_column(UTCDateTime(), nullable=True)
+    created_at = mapped_column(UTCDateTime(), default=utcnow)
+    resource_link = relationship("ResourceLink", back_populates="assignment")

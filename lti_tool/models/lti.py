@@ -1,0 +1,112 @@
+"""LTI registration and launch entities: Platform, Deployment, ToolKey, Context, User, ResourceLink."""
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class Platform(db.Model):
+    """One registration: (issuer, client_id). Canvas has one issuer for many client_ids."""
+
+    __tablename__ = "platform"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    auth_login_url: Mapped[str] = mapped_column(String(1024))
+    auth_token_url: Mapped[str] = mapped_column(String(1024))
+    key_set_url: Mapped[str] = mapped_column(String(1024))
+    # Moodle accepts the issuer as aud; most want the token URL (None = token URL).
+    auth_audience: Mapped[str | None] = mapped_column(String(1024))
+    name: Mapped[str | None] = mapped_column(String(255))
+    created_at = mapped_column(UTCDateTime(), default=utcnow)
+
+    deployments = relationship("Deployment", back_populates="platform", cascade="all, delete-orphan")
+
+
+class Deployment(db.Model):
+    __tablename__ = "deployment"
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    # Canvas: "<tool id>:<opaque>", cut at 255 chars.
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    platform = relationship("Platform", back_populates="deployments")
+
+
+class ToolKey(db.Model):
+    """Our RSA signing key. The active one signs; the others stay in the JWKS for rotation."""
+
+    __tablename__ = "tool_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[dict] = mapped_column(JSON)
+    created_at = mapped_column(UTCDateTime(), default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class LaunchState(db.Model):
+    """OIDC login state and nonce, kept server-side so launches work without third-party cookies.
+
+    Consumed once at launch (used_at set), which makes the nonce single-use.
+    """
+
+    __tablename__ = "launch_state"
+
+    state: Mapped[str] = mapped_column(String(128), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(128), unique=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    created_at = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at = mapped_column(UTCDateTime())
+    used_at = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Context(db.Model):
+    """A course, scoped by deployment so tenants never share rows."""
+
+    __tablename__ = "context"
+    __table_args__ = (UniqueConstraint("deployment_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(255))
+    label: Mapped[str | None] = mapped_column(String(255))
+    memberships_url: Mapped[str | None] = mapped_column(String(1024))
+    deployment = relationship("Deployment")
+
+
+class User(db.Model):
+    """A platform user: `sub` is only unique within one registration."""
+
+    __tablename__ = "lti_user"
+    __table_args__ = (UniqueConstraint("platform_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    sub: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    platform = relationship("Platform")
+
+
+class ResourceLink(db.Model):
+    __tablename__ = "resource_link"
+    __table_args__ = (UniqueConstraint("context_id", "resource_link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(255))
+    # From the AGS claim; refreshed on every launch.
+    lineitem_url: Mapped[str | None] = mapped_column(String(1024))
+    lineitems_url: Mapped[str | None] = mapped_column(String(1024))
+    ags_scopes: Mapped[list | None] = mapped_column(JSON)
+    custom: Mapped[dict | None] = mapped_column(JSON)
+    context = relationship("Context")
+    assignment = relationship("Assignment", back_populates="resource_link", uselist=False)

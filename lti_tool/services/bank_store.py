@@ -1,0 +1,92 @@
+"""The bank in the database: bundled YAML synced by (id, version), imports in named collections."""
+from __future__ import annotations
+
+from question_bank.bank import Bank, Item, content_hash, item_from_dict, load_bank
+from question_bank.types import get_type
+
+from ..extensions import db
+from ..models import BankItem
+
+
+class BankSyncError(Exception):
+    pass
+
+
+def _definition_for_storage(item: Item, bank: Bank | None) -> dict:
+    """Case items carry their case's stimulus so an attempt renders from its own rows."""
+    d = dict(item.definition)
+    if item.case_study and bank is not None:
+        cs = bank.case_studies[item.case_study]
+        d["case"] = {"id": cs.id, "version": cs.version, "title": cs.title,
+                     "stimulus": cs.stimulus, "position": item.case_position, "size": len(cs.item_ids)}
+    return d
+
+
+def store_items(items: list[Item], collection: str, bank: Bank | None = None) -> dict:
+    """Insert new (id, version) rows; the newest version becomes current. Does not commit."""
+    counts = {"added": 0, "unchanged": 0}
+    existing = {(r.item_id, r.version): r for r in db.session.execute(
+        db.select(BankItem).where(BankItem.item_id.in_([i.id for i in items]))).scalars()}
+    for item in items:
+        definition = _definition_for_storage(item, bank)
+        digest = content_hash(definition)
+        row = existing.get((item.id, item.version))
+        if row is not None:
+            if row.content_hash != digest:
+                raise BankSyncError(f"{item.source}:{item.line}: {item.id}: content changed but version "
+                                    f"{item.version} is already stored; bump its version")
+            counts["unchanged"] += 1
+            continue
+        for older in db.session.execute(db.select(BankItem).where(
+                BankItem.item_id == item.id, BankItem.current.is_(True))).scalars():
+            older.current = False
+        db.session.add(BankItem(
+            item_id=item.id, version=item.version, collection=collection, type=item.type,
+            topic=item.topic, cjmm_skill=item.cjmm_skill, bloom=item.bloom, difficulty=item.difficulty,
+            case_study=item.case_study, case_position=item.case_position,
+            definition=definition, content_hash=digest, current=True))
+        counts["added"] += 1
+    return counts
+
+
+def sync_bundled(paths=None) -> dict:
+    bank = load_bank(paths)
+    errors = [p for p in bank.problems if p.level == "error"]
+    if errors:
+        raise BankSyncError("the bundled bank has errors:\n" + "\n".join(map(str, errors[:20])))
+    counts = store_items(list(bank.items.values()), "bundled", bank)
+    db.session.commit()
+    return counts
+
+
+def import_dicts(dicts: list[dict], collection: str, source: str) -> dict:
+    """All-or-nothing: validate every item first, then write them in one transaction."""
+    items = [item_from_dict(d, source, 0, collection) for d in dicts]
+    try:
+        counts = store_items(items, collection)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return counts
+
+
+def to_item(row: BankItem) -> Item:
+    d = row.definition
+    case = d.get("case") or {}
+    return Item(id=row.item_id, version=row.version, type=row.type, topic=row.topic,
+                client_need=d.get("client_need", ""), cjmm_skill=row.cjmm_skill or "",
+                bloom=row.bloom or "", difficulty=row.difficulty or "", stem=d.get("stem", ""),
+                definition=d, case_study=row.case_study, case_position=row.case_position or case.get("position"),
+                source=f"db:{row.collection}", collection=row.collection)
+
+
+def current_items(collections: list[str] | None = None) -> dict[str, BankItem]:
+    q = db.select(BankItem).where(BankItem.current.is_(True))
+    if collections:
+        q = q.where(BankItem.collection.in_(collections))
+    return {r.item_id: r for r in db.session.execute(q).scalars()}
+
+
+def item_type(row: BankItem):
+    return get_type(row.type)(row.definition)

@@ -1,0 +1,79 @@
+"""A validated resource-link launch: find or create the user, context, resource link and assignment."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..extensions import db
+from ..lti import Launch, LaunchError
+from ..lti.tool_config import find_deployment, find_platform
+from ..models import Assignment, Context, ResourceLink, User
+
+DEFAULT_BLUEPRINT = {"name": "Mixed therapeutic-alliance set", "sections": [{"filter": {}, "count": 10}]}
+# Where the platform can expand them, these custom parameters carry the due date.
+DUE_DATE_PARAMS = ("due_at", "submission_end", "resource_link_submission_end")
+
+
+@dataclass
+class LaunchContext:
+    user: User
+    context: Context
+    resource_link: ResourceLink
+    assignment: Assignment
+    is_staff: bool
+    is_preview: bool
+    due_at: datetime | None = None  # this student's due date, where the platform sends it
+
+
+def _parse_due(custom: dict) -> datetime | None:
+    for key in DUE_DATE_PARAMS:
+        value = custom.get(key)
+        # Unexpandable variables arrive literally ("$Canvas.assignment.dueAt.iso8601").
+        if isinstance(value, str) and value and not value.startswith("$"):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+    return None
+
+
+def record_launch(launch: Launch, items_per_attempt: int) -> LaunchContext:
+    """Upsert everything a resource-link launch names, in one transaction."""
+    if not launch.resource_link_id:
+        raise LaunchError("This launch names no resource link, so Rapport cannot tell which assignment to open.")
+    if not launch.context_id:
+        raise LaunchError("This launch names no course (context claim missing).")
+    if not launch.is_staff and not launch.is_learner:
+        raise LaunchError("Your role in this course does not give access to Rapport assignments.", 403)
+    platform = find_platform(launch.issuer, launch.client_id)
+    deployment = find_deployment(platform, launch.deployment_id)
+    user = _upsert(User, platform_id=platform.id, sub=launch.sub)
+    user.name, user.email = launch.name or user.name, launch.email or user.email
+    context = _upsert(Context, deployment_id=deployment.id, context_id=launch.context_id)
+    context.title, context.label = launch.context_title, launch.context_label
+    context.memberships_url = launch.memberships_url or context.memberships_url
+    link = _upsert(ResourceLink, context_id=context.id, resource_link_id=launch.resource_link_id)
+    link.title = launch.resource_link_title or link.title
+    link.lineitem_url = launch.lineitem_url or link.lineitem_url
+    link.lineitems_url = launch.lineitems_url or link.lineitems_url
+    link.ags_scopes = list(launch.ags_scopes) or link.ags_scopes
+    link.custom = launch.custom
+    assignment = link.assignment
+    if assignment is None:
+        blueprint = dict(DEFAULT_BLUEPRINT, sections=[{"filter": {}, "count": items_per_attempt}])
+        assignment = Assignment(resource_link=link, title=launch.resource_link_title or "Therapeutic alliance practice",
+                                blueprint=blueprint)
+        db.session.add(assignment)
+    db.session.commit()
+    return LaunchContext(user, context, link, assignment, launch.is_staff,
+                         is_preview=launch.is_staff or launch.is_test_user,
+                         due_at=_parse_due(launch.custom) or assignment.due_at)
+
+
+def _upsert(model, **keys):
+    row = db.session.execute(db.select(model).filter_by(**keys)).scalar_one_or_none()
+    if row is None:
+        row = model(**keys)
+        db.session.add(row)
+        db.session.flush()
+    return row
