@@ -1,0 +1,183 @@
+"""Blueprint sampling: seeded, unseen-first, exposure-balanced; case studies drawn whole."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, fields
+
+from . import vocabulary as V
+from .types import REGISTRY
+
+FILTER_VOCAB = {
+    "topic": V.TOPICS, "type": tuple(REGISTRY), "cjmm_skill": V.CJMM_SKILLS,
+    "difficulty": V.DIFFICULTIES, "bloom": V.BLOOM_LEVELS, "collection": None,
+}
+
+
+class SelectionError(ValueError):
+    pass
+
+
+def _as_set(value):
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(value) or None
+    return frozenset([value])
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Each field is None (any), a value, or a list of values (any of them)."""
+
+    topic: object = None
+    type: object = None
+    cjmm_skill: object = None
+    difficulty: object = None
+    bloom: object = None
+    collection: object = None
+
+    def __post_init__(self):
+        for f in fields(self):
+            v = getattr(self, f.name)
+            object.__setattr__(self, f.name, None if v is None else (v if isinstance(v, str) else tuple(v)))
+
+    def matches(self, item) -> bool:
+        for f in fields(self):
+            allowed = _as_set(getattr(self, f.name))
+            if allowed and getattr(item, f.name, None) not in allowed:
+                return False
+        return True
+
+    def to_dict(self):
+        return {f.name: (list(v) if isinstance(v, tuple) else v)
+                for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+    def describe(self):
+        parts = [f"{k}={'|'.join(v) if isinstance(v, list) else v}" for k, v in self.to_dict().items()]
+        return ", ".join(parts) or "any item"
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    name: str
+    sections: tuple  # ((Filter, count), ...)
+    collections: object = None  # None = every collection; else a list of collection names
+
+    def __post_init__(self):
+        object.__setattr__(self, "sections", tuple((f, c) for f, c in self.sections))
+        if self.collections is not None:
+            object.__setattr__(self, "collections", tuple(self.collections))
+
+    @property
+    def total(self):
+        return sum(c for _, c in self.sections)
+
+    def to_dict(self):
+        return {"name": self.name, "collections": list(self.collections) if self.collections else None,
+                "sections": [{"filter": f.to_dict(), "count": c} for f, c in self.sections]}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d["name"], [(Filter(**s.get("filter", {})), s["count"]) for s in d["sections"]],
+                   d.get("collections"))
+
+
+def seed_for(attempt_id, secret) -> int:
+    """A 64-bit RNG seed from the attempt id and a server secret (HMAC-SHA256)."""
+    key = secret.encode() if isinstance(secret, str) else bytes(secret)
+    digest = hmac.new(key, str(attempt_id).encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def units_of(items, collections=None):
+    """Group items into draw units: a standalone item, or a whole case study in order."""
+    allowed = _as_set(collections)
+    singles, cases = [], {}
+    for item in items:
+        if allowed and item.collection not in allowed:
+            continue
+        if item.case_study:
+            cases.setdefault((item.collection, item.case_study), []).append(item)
+        else:
+            singles.append((item,))
+    units = singles + [tuple(sorted(c, key=lambda i: i.case_position or 0)) for c in cases.values()]
+    return sorted(units, key=lambda u: u[0].id)
+
+
+def _unit_matches(flt, unit):
+    return all(flt.matches(i) for i in unit)  # a case study matches only if all its items do
+
+
+def _sums_reachable(sizes, target):
+    reach = {0}
+    for s in sizes:
+        reach |= {r + s for r in reach if r + s <= target}
+    return target in reach
+
+
+def validate_blueprint(blueprint, bank_items) -> list:
+    """Problems that could make draw() fail, worst case, as readable strings."""
+    errors = []
+    units = units_of(bank_items, blueprint.collections)
+    if not blueprint.sections:
+        errors.append("the blueprint has no sections")
+    matched = []
+    for n, (flt, count) in enumerate(blueprint.sections, 1):
+        label = f"section {n} ({flt.describe()})"
+        for name, vocab in FILTER_VOCAB.items():
+            bad = (_as_set(getattr(flt, name)) or set()) - set(vocab or ())
+            if vocab and bad:
+                errors.append(f"{label}: unknown {name} {', '.join(sorted(bad))}")
+        m = [u for u in units if _unit_matches(flt, u)]
+        ids = {i.id for u in m for i in u}
+        matched.append(ids)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            errors.append(f"{label}: count must be a positive whole number")
+            continue
+        # Worst case: every earlier section draws from the items it shares with this one.
+        taken = sum(min(c, len(matched[j] & ids)) for j, (_, c) in enumerate(blueprint.sections[:n - 1])
+                    if isinstance(c, int))
+        if len(ids) - taken < count:
+            extra = f", and up to {taken} of those may be drawn by earlier sections" if taken else ""
+            errors.append(f"{label} asks for {count} items but only {len(ids)} match{extra}")
+        elif not _sums_reachable([len(u) for u in m], count):
+            errors.append(f"{label} asks for {count} items, which whole case studies plus single "
+                          "items matching it cannot make up exactly")
+    return errors
+
+
+def draw(blueprint, items, rng, seen_ids=frozenset(), exposure=None) -> list:
+    """Item ids for one attempt. Per section: unseen first, then least exposed, then random.
+
+    `exposure` maps item id -> times served in this resource link. No item is drawn twice;
+    a case study comes whole and in order and counts as its number of items.
+    """
+    exposure = exposure or {}
+    seen = frozenset(seen_ids)
+    units = units_of(items, blueprint.collections)
+    claimed, out = set(), []
+    for n, (flt, count) in enumerate(blueprint.sections, 1):
+        cands = [u for u in units if u[0].id not in claimed and _unit_matches(flt, u)]
+        ranked = sorted(cands, key=lambda u: (
+            any(i.id in seen for i in u),
+            sum(exposure.get(i.id, 0) for i in u) / len(u),
+            rng.random(),
+        ))
+        chosen, left = [], count
+        for u in ranked:
+            if len(u) <= left:
+                chosen.append(u)
+                left -= len(u)
+            if not left:
+                break
+        if left:
+            have = sum(len(u) for u in cands)
+            raise SelectionError(f"blueprint {blueprint.name!r} section {n} ({flt.describe()}) needs "
+                                 f"{count} items but only {have} unused matching items are available"
+                                 + (" in sizes that add up" if have >= count else ""))
+        rng.shuffle(chosen)  # so the order does not reveal which items were unseen
+        for u in chosen:
+            claimed.add(u[0].id)
+            out.extend(i.id for i in u)
+    return out
