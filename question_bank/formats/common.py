@@ -8,7 +8,8 @@ Defaults given to imported items that lack our tags (document changes in formats
   cjmm_skill  analyze-cues
   bloom       application
   difficulty  medium
-  technique   therapeutic-action for a keyed option, ineffective-action otherwise
+  technique   therapeutic-action for a keyed option (and a matrix row), ineffective-action
+              otherwise
   rationale   the option's feedback in the file, else a stock sentence saying whether
               the option is keyed (the bank lint flags these for an author to rewrite)
 """
@@ -34,6 +35,7 @@ DEFAULTS = {
 KEY_TECHNIQUE = "therapeutic-action"
 DISTRACTOR_TECHNIQUE = "ineffective-action"
 KEY_RATIONALE = "Imported without a rationale. This option is part of the key."
+ROW_RATIONALE = "Imported without a rationale."
 DISTRACTOR_RATIONALE = "Imported without a rationale. This option is not part of the key."
 # Item-level fields carried as "name:value" tags (Moodle XML, GIFT).
 TAG_FIELDS = ("topic", "client_need", "cjmm_skill", "bloom", "difficulty")
@@ -206,7 +208,7 @@ def _selectables(d: dict):
                 yield o, o.get("id") == b.get("key")
     elif t == "matrix_multiple_choice":
         for r in d.get("rows", []):
-            yield r, True
+            yield r, None        # a row is neither key nor distractor
 
 
 def finish(raws: list[Raw], file: str, source_name: str, topic: str | None,
@@ -234,7 +236,8 @@ def finish(raws: list[Raw], file: str, source_name: str, topic: str | None,
         for choice, is_key in _selectables(d):
             choice.setdefault("technique", KEY_TECHNIQUE if is_key else DISTRACTOR_TECHNIQUE)
             if not choice.get("rationale"):
-                choice["rationale"] = KEY_RATIONALE if is_key else DISTRACTOR_RATIONALE
+                choice["rationale"] = (ROW_RATIONALE if is_key is None else
+                                       KEY_RATIONALE if is_key else DISTRACTOR_RATIONALE)
         if d["id"] in seen:
             raise FormatError(file, raw.line, "id",
                               f"{d['id']!r} repeats the item at line {seen[d['id']]}")
