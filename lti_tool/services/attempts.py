@@ -92,7 +92,7 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
     db.session.flush()  # the id seeds the draw
     rows = bank_store.current_items(assignment.blueprint.get("collections"))
     items = [bank_store.to_item(r) for r in rows.values()]
-    blueprint = selection.blueprint_from_dict(assignment.blueprint)
+    blueprint = selection.Blueprint.from_dict(assignment.blueprint)
     rng = random.Random(selection.seed_for(attempt.id, secret))
     drawn = selection.draw(blueprint, items, rng, seen_ids=_seen(lc), exposure=_exposure(assignment.id))
     for position, item_id in enumerate(drawn, start=1):

@@ -1,0 +1,27 @@
+"""Rapport: an LTI 1.3 therapeutic-alliance assessment tool."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Assemble the app: settings, extensions, blueprints, error pages. Nothing else."""
+    from config import Settings
+
+    from . import errors, models  # noqa: F401  (models register their tables)
+    from .blueprints import health, instructor, lti, student
+    from .extensions import csrf, db, migrate
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
+    app.config.update(config if config is not None else Settings.from_env())
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    for bp in (lti.bp, student.bp, instructor.bp, health.bp):
+        app.register_blueprint(bp)
+    errors.init_app(app)
+    return app

@@ -1,0 +1,31 @@
+"""Who is asking: the launch token, checked on every post-launch route."""
+from __future__ import annotations
+
+from flask import abort, request
+
+from ..extensions import db
+from ..launch_token import LaunchToken, verify
+from ..models import Attempt, ResourceLink
+
+
+def current_token() -> tuple[LaunchToken, str]:
+    raw = request.headers.get("X-Launch-Token") or request.form.get("lt") or request.args.get("lt")
+    return verify(raw), raw
+
+
+def attempt_for(tok: LaunchToken, attempt_id: int) -> Attempt:
+    """Only the token's own attempt; nothing crosses users, links or contexts."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or tok.attempt_id != attempt_id or attempt.user_id != tok.user_id \
+            or attempt.assignment.resource_link_id != tok.resource_link_id:
+        abort(403, "This attempt does not belong to your launch.")
+    return attempt
+
+
+def staff_link(tok: LaunchToken) -> ResourceLink:
+    if tok.role != "staff":
+        abort(403, "Only instructors of this course can open this page.")
+    link = db.session.get(ResourceLink, tok.resource_link_id)
+    if link is None or link.context_id != tok.context_id:
+        abort(404)
+    return link

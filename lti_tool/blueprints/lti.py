@@ -1,0 +1,47 @@
+"""LTI endpoints: login, launch, JWKS. Views stay thin; lti/ and services/ do the work."""
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+
+from ..extensions import csrf
+from ..launch_token import LaunchToken, issue
+from ..lti import LaunchError
+from ..lti.keys import ensure_key, public_jwks
+from ..lti.launch import validate_launch
+from ..lti.login import login_redirect
+from ..services import attempts
+from ..services.launches import record_launch
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+
+
+def launch_url() -> str:
+    return current_app.config["BASE_URL"] + "/lti/launch"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login():
+    params = request.values.to_dict()
+    return login_redirect(launch_url(), current_app.config["LAUNCH_STATE_TTL"], params)
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch():
+    conf = current_app.config
+    data = validate_launch(request.form.to_dict(), jwks_ttl=conf["JWKS_CACHE_TTL"], leeway=conf["JWT_LEEWAY_SECONDS"])
+    if data.message_type != "LtiResourceLinkRequest":
+        raise LaunchError(f"Rapport does not handle {data.message_type or 'this kind of'} launch yet.")
+    lc = record_launch(data, conf["ITEMS_PER_ATTEMPT"])
+    if lc.is_staff:
+        token = issue(LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, None, "staff"))
+        return redirect(url_for("instructor.overview", lt=token), code=303)
+    attempt = attempts.start_or_resume(lc, conf["SECRET_KEY"])
+    token = issue(LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, attempt.id, "learner"))
+    # 303 so a reload is a GET of the attempt page, not a replay of the consumed id_token.
+    return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=token), code=303)
+
+
+@bp.get("/jwks")
+def jwks():
+    ensure_key()
+    return jsonify(public_jwks())

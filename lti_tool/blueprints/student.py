@@ -1,0 +1,103 @@
+"""The student's attempt: the question page, autosave, submit, review."""
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from ..extensions import csrf
+from ..launch_token import LaunchToken, issue
+from ..models.attempts import IN_PROGRESS
+from ..services import attempts, review
+from ..services.bank_store import item_type
+from ..services.launches import LaunchContext
+from .auth import attempt_for, current_token
+
+bp = Blueprint("student", __name__)
+
+
+def _fresh(tok: LaunchToken) -> str:
+    return issue(tok)
+
+
+@bp.get("/attempt/<int:attempt_id>")
+def attempt_page(attempt_id):
+    tok, _ = current_token()
+    attempt = attempt_for(tok, attempt_id)
+    if attempt.state == IN_PROGRESS and attempts.overdue(attempt):
+        attempt = attempts.submit(attempt.id, by="timer")
+    token = _fresh(tok)
+    if attempt.state != IN_PROGRESS:
+        return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=token), code=303)
+    return render_template("student/attempt.html", attempt=attempt, items=review.item_views(attempt),
+                           token=token, unanswered=review.unanswered(attempt),
+                           grace=current_app.config["SUBMIT_GRACE_SECONDS"])
+
+
+@bp.post("/attempt/<int:attempt_id>/save")
+@csrf.exempt  # the launch token is the CSRF defence here
+def save(attempt_id):
+    tok, _ = current_token()
+    attempt = attempt_for(tok, attempt_id)
+    try:
+        position, seq = int(request.form["position"]), int(request.form["seq"])
+    except (KeyError, ValueError):
+        return jsonify(error="A save needs a question position and a sequence number."), 400
+    item = next((i for i in attempt.items if i.position == position), None)
+    if item is None:
+        return jsonify(error=f"There is no question {position} in this attempt."), 404
+    try:
+        response = item_type(item.bank_item).from_form(request.form, review.prefix_for(position))
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
+    result = attempts.save_response(attempt, position, seq, response)
+    return jsonify(saved=True, applied=result.applied, seq=result.seq,
+                   saved_at=result.saved_at.isoformat(), lt=_fresh(tok),
+                   unanswered=review.unanswered(attempt))
+
+
+@bp.post("/attempt/<int:attempt_id>/submit")
+@csrf.exempt
+def submit(attempt_id):
+    tok, _ = current_token()
+    attempt = attempt_for(tok, attempt_id)
+    if attempt.state == IN_PROGRESS and not attempts.overdue(attempt):
+        # The form carries every answer too, so a save lost in flight is not lost.
+        for item in attempt.items:
+            t = item_type(item.bank_item)
+            try:
+                response = t.from_form(request.form, review.prefix_for(item.position))
+            except ValueError:
+                continue
+            # Only answers never autosaved: a stale second tab must not overwrite newer saves.
+            if item.response is None and response is not None and request.form.get("has_answers") == "1":
+                attempts.save_response(attempt, item.position, item.response_seq + 1, response)
+    attempt = attempts.submit(attempt.id, by="student")
+    return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=_fresh(tok)), code=303)
+
+
+@bp.get("/attempt/<int:attempt_id>/review")
+def review_page(attempt_id):
+    tok, _ = current_token()
+    attempt = attempt_for(tok, attempt_id)
+    if attempt.state == IN_PROGRESS:
+        return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=_fresh(tok)), code=303)
+    show = review.feedback_visible(attempt)
+    acc = attempts.accommodation(tok.context_id, tok.user_id)
+    allowed = attempts.attempts_allowed(attempt.assignment, acc)
+    can_retry = allowed is None or attempt.number < allowed or attempt.is_preview
+    return render_template("student/review.html", attempt=attempt, show=show, token=_fresh(tok),
+                           items=review.item_views(attempt, with_review=show),
+                           breakdown=review.breakdown(attempt) if show else None,
+                           can_retry=can_retry, allowed=allowed)
+
+
+@bp.post("/attempt/<int:attempt_id>/again")
+@csrf.exempt
+def again(attempt_id):
+    tok, _ = current_token()
+    attempt = attempt_for(tok, attempt_id)
+    from ..models import Context, User
+    from ..extensions import db
+    lc = LaunchContext(db.session.get(User, tok.user_id), db.session.get(Context, tok.context_id),
+                       attempt.assignment.resource_link, attempt.assignment, is_staff=tok.role == "staff",
+                       is_preview=attempt.is_preview, due_at=attempt.due_at)
+    new = attempts.start_or_resume(lc, current_app.config["SECRET_KEY"], new=True)
+    token = issue(LaunchToken(tok.user_id, tok.context_id, tok.resource_link_id, new.id, tok.role))
+    return redirect(url_for("student.attempt_page", attempt_id=new.id, lt=token), code=303)

@@ -1,0 +1,34 @@
+"""`rapport demo`: Rapport on 127.0.0.1 and the practice LMS on localhost, two different sites."""
+from __future__ import annotations
+
+import threading
+
+import click
+from werkzeug.serving import make_server
+
+from .platform import create_lms, registration_args
+
+
+def run_demo(port: int, lms_port: int) -> None:
+    from ..commands.run_cli import make_app, prepare
+    from ..grades.worker import start_thread
+    from ..services import platforms
+
+    tool_url = f"http://127.0.0.1:{port}"
+    lms_url = f"http://localhost:{lms_port}"
+    app = make_app(BASE_URL=tool_url)
+    prepare(app)
+    with app.app_context():
+        platforms.register(**registration_args(lms_url))
+    lms, _gradebook = create_lms(lms_url, tool_url)
+    start_thread(app)
+    tool_server = make_server("127.0.0.1", port, app, threaded=True)
+    lms_server = make_server("localhost", lms_port, lms, threaded=True)
+    threading.Thread(target=lms_server.serve_forever, daemon=True).start()
+    click.echo(f"Rapport:       {tool_url}")
+    click.echo(f"Practice LMS:  {lms_url}/   (open this; launch as student or instructor)")
+    click.echo(f"Gradebook:     {lms_url}/gradebook")
+    try:
+        tool_server.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,47 @@
+"""Error pages: a clear message and the right status, never a stack trace."""
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .launch_token import TokenError
+from .lti import LaunchError
+from .services.attempts import AttemptError
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.is_json
+
+
+def _page(title: str, message: str, status: int):
+    if _wants_json():
+        return jsonify(error=message), status
+    return render_template("errors/error.html", title=title, message=message, status=status), status
+
+
+def init_app(app):
+    @app.errorhandler(LaunchError)
+    def launch_error(exc):
+        return _page("Rapport could not start this launch", exc.message, exc.status)
+
+    @app.errorhandler(TokenError)
+    def token_error(exc):
+        return _page("Please relaunch from your course", exc.message, 401)
+
+    @app.errorhandler(AttemptError)
+    def attempt_error(exc):
+        return _page("That did not work", exc.message, exc.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        return _page(exc.name, exc.description or exc.name, exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        app.logger.exception("unhandled error")
+        return _page("Something went wrong", "Rapport hit an unexpected error. Your saved answers are kept.", 500)
+
+    @app.after_request
+    def headers(resp):
+        # Tokens ride in URLs after launch; never leak them to other sites.
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return resp

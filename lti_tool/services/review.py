@@ -1,0 +1,108 @@
+"""Read models for the attempt and review pages: what to render, and the review breakdowns."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from question_bank.vocabulary import TECHNIQUES
+
+from ..models import Attempt
+from ..models.attempts import GRADED
+from ..models.base import utcnow
+from . import bank_store
+
+
+def prefix_for(position: int) -> str:
+    return f"q{position}"
+
+
+@dataclass
+class ItemView:
+    position: int
+    prefix: str
+    type: str
+    view: dict
+    response: object
+    topic: str
+    case: dict | None = None  # {title, stimulus (incl. unfolded parts), position, size}
+    review: dict | None = None
+
+
+def _case_view(item, unfolded: dict) -> dict | None:
+    case = item.bank_item.definition.get("case")
+    if not case:
+        return None
+    parts = list(case["stimulus"]) + [p for pos in sorted(unfolded.get(case["id"], {}))
+                                      if pos <= (case.get("position") or 0)
+                                      for p in unfolded[case["id"]][pos]]
+    return {"id": case["id"], "title": case["title"], "stimulus": parts,
+            "position": case.get("position"), "size": case.get("size")}
+
+
+def item_views(attempt: Attempt, with_review: bool = False) -> list[ItemView]:
+    unfolded: dict = defaultdict(dict)
+    for item in attempt.items:
+        d = item.bank_item.definition
+        if d.get("case") and d.get("unfold"):
+            unfolded[d["case"]["id"]][d["case"].get("position") or 0] = d["unfold"]
+    out = []
+    for item in attempt.items:
+        t = bank_store.item_type(item.bank_item)
+        iv = ItemView(item.position, prefix_for(item.position), item.bank_item.type,
+                      t.present(item.presentation), item.response, item.bank_item.topic,
+                      _case_view(item, unfolded))
+        if with_review:
+            iv.review = {
+                "points": item.points, "max_points": item.max_points,
+                "feedback": t.feedback(item.response),
+                "your_answer": t.summarise(item.response),
+                "correct_answer": t.summarise(t.correct_response()),
+            }
+        out.append(iv)
+    return out
+
+
+def unanswered(attempt: Attempt) -> list[int]:
+    from question_bank.types.base import is_empty
+    return [i.position for i in attempt.items if is_empty(i.response)]
+
+
+def feedback_visible(attempt: Attempt) -> bool:
+    policy = attempt.assignment.feedback_policy
+    if attempt.state != GRADED or policy == "never":
+        return False
+    if policy == "after_due":
+        due = attempt.due_at or attempt.assignment.due_at
+        return due is not None and utcnow() >= due
+    return True
+
+
+@dataclass
+class Breakdown:
+    topics: list = field(default_factory=list)      # [(topic, points, max)]
+    techniques: list = field(default_factory=list)  # [{technique, label, chosen_in, offered_in, review}]
+
+
+def breakdown(attempt: Attempt) -> Breakdown:
+    """By topic, and by the non-therapeutic techniques behind the options the student chose."""
+    topics: dict = defaultdict(lambda: [0.0, 0.0])
+    offered: dict = defaultdict(int)
+    chosen: dict = defaultdict(int)
+    for item in attempt.items:
+        topics[item.bank_item.topic][0] += item.points or 0
+        topics[item.bank_item.topic][1] += item.max_points or 0
+        t = bank_store.item_type(item.bank_item)
+        offered_here = {row["technique"] for row in t.feedback(None) if row.get("technique")}
+        chosen_here = {tech for tech, is_key in t.chosen_techniques(item.response) if not is_key}
+        for tech in offered_here:
+            offered[tech] += 1
+        for tech in chosen_here:
+            chosen[tech] += 1
+    techniques = []
+    for tech, n in sorted(chosen.items(), key=lambda kv: (-kv[1], kv[0])):
+        info = TECHNIQUES.get(tech, {"therapeutic": True})
+        if info.get("therapeutic"):
+            continue
+        techniques.append({"technique": tech, "label": info.get("label", tech), "chosen_in": n,
+                           "offered_in": offered.get(tech, n), "review": info.get("review")})
+    return Breakdown(sorted((k, v[0], v[1]) for k, v in topics.items()), techniques)
