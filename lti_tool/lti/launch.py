@@ -16,6 +16,7 @@ from .launch_data import Launch
 from .login import STATE_COOKIE
 from .tool_config import DatabaseToolConf
 
+LTI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 _jwks_cache: dict[str, tuple[float, dict]] = {}
 _jwks_lock = threading.Lock()
 
@@ -100,11 +101,23 @@ class _MessageLaunch(FlaskMessageLaunch):
                               "Please launch again from your course.", 401)
         return self
 
+    def check_message_claims(self):
+        """Clear messages for what the library's validators would crash on or word vaguely."""
+        body = self._get_jwt_body()
+        kind = body.get(LTI_CLAIM + "message_type")
+        if kind == "LtiResourceLinkRequest":
+            link = body.get(LTI_CLAIM + "resource_link")
+            if not isinstance(link, dict) or not link.get("id"):
+                raise LaunchError("This launch names no resource link, so Rapport cannot tell which assignment to open.")
+        if not body.get("sub") and kind == "LtiResourceLinkRequest":
+            raise LaunchError("This launch has no user (sub claim). Anonymous launches are not supported.")
+        return self
+
     def validate(self):
         self._validated = True
         try:
             (self.validate_jwt_format().validate_registration().validate_jwt_signature()
-             .validate_deployment().validate_message().consume_state_and_nonce())
+             .validate_deployment().check_message_claims().validate_message().consume_state_and_nonce())
         except Exception:
             self._validated = False
             raise

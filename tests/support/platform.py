@@ -1,0 +1,123 @@
+"""An in-test LTI platform: signs id_tokens with its own key and serves JWKS, token and AGS over real HTTP."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from urllib.parse import parse_qs, urlparse
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask, jsonify, request
+from jwcrypto.jwk import JWK
+from werkzeug.serving import make_server
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+
+
+def new_key(kid=None):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = JWK.from_pyca(key.public_key())
+    pub = json.loads(jwk.export_public())
+    pub.update(kid=kid or uuid.uuid4().hex, alg="RS256", use="sig")
+    return key, pub
+
+
+class ServerThread:
+    def __init__(self, app, host="127.0.0.1"):
+        self.server = make_server(host, 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+class TestPlatform:
+    """Issuer, client_id and deployment of a fake LMS, with a live JWKS/token/AGS server."""
+
+    __test__ = False
+
+    def __init__(self, issuer="https://lms.test", client_id="client-1", deployment_id="dep-1"):
+        self.issuer, self.client_id, self.deployment_id = issuer, client_id, deployment_id
+        self.key, self.jwk = new_key()
+        self.jwks = {"keys": [self.jwk]}
+        self.scores: list[dict] = []
+        self.score_status = [200]  # status codes to answer, in turn; last one repeats
+        self.token_requests: list[dict] = []
+        app = Flask("test_platform")
+
+        @app.get("/jwks")
+        def jwks():
+            return jsonify(self.jwks)
+
+        @app.post("/token")
+        def token():
+            self.token_requests.append(request.form.to_dict())
+            return jsonify(access_token="tok-" + uuid.uuid4().hex, token_type="bearer", expires_in=3600,
+                           scope=request.form.get("scope"))
+
+        @app.post("/lineitems/<lid>/lineitem/scores")
+        def scores(lid):
+            status = self.score_status.pop(0) if len(self.score_status) > 1 else self.score_status[0]
+            self.scores.append({"lineitem": lid, "status": status, "content_type": request.content_type,
+                                "auth": request.headers.get("Authorization"), "body": request.get_json(force=True)})
+            headers = {"Retry-After": "1"} if status in (429, 503) else {}
+            return ("", status, headers) if status < 300 else ("[]", status, headers)
+
+        self.server = ServerThread(app)
+        self.url = f"http://127.0.0.1:{self.server.port}"
+
+    def register(self, app):
+        from lti_tool.services import platforms
+        with app.app_context():
+            platforms.register(issuer=self.issuer, client_id=self.client_id, auth_login_url=self.issuer + "/auth",
+                               auth_token_url=self.url + "/token", key_set_url=self.url + "/jwks",
+                               deployment_ids=[self.deployment_id])
+
+    def lineitem(self, lid="7"):
+        return f"{self.url}/lineitems/{lid}/lineitem"
+
+    def claims(self, nonce, *, sub="student-1", roles=(LEARNER,), context_id="course-1", link_id="link-1",
+               lineitem=True, **extra):
+        now = int(time.time())
+        c = {
+            "iss": self.issuer, "aud": self.client_id, "azp": self.client_id, "sub": sub,
+            "iat": now, "exp": now + 60, "nonce": nonce, "name": f"User {sub}",
+            LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0",
+            LTI + "deployment_id": self.deployment_id,
+            LTI + "target_link_uri": "http://tool.test/lti/launch",
+            LTI + "roles": list(roles),
+            LTI + "context": {"id": context_id, "title": "Mental health nursing", "label": "NURS 240"},
+            LTI + "resource_link": {"id": link_id, "title": "Alliance quiz"},
+        }
+        if lineitem:
+            c[AGS] = {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+                      "lineitem": self.lineitem(), "lineitems": self.url + "/lineitems"}
+        c.update(extra)
+        return {k: v for k, v in c.items() if v is not None}
+
+    def sign(self, claims, key=None, kid=None):
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": kid or self.jwk["kid"]})
+
+    def login(self, client, **params):
+        """Run the OIDC login; return (state, nonce) from Rapport's redirect to our auth URL."""
+        q = {"iss": self.issuer, "login_hint": "student-1", "target_link_uri": "http://tool.test/lti/launch",
+             "client_id": self.client_id, "lti_deployment_id": self.deployment_id}
+        q.update(params)
+        resp = client.post("/lti/login", data=q)
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        qs = parse_qs(urlparse(resp.headers["Location"]).query)
+        return qs["state"][0], qs["nonce"][0]
+
+    def launch(self, client, claims_overrides=None, token=None, **claim_kwargs):
+        state, nonce = self.login(client, login_hint=claim_kwargs.get("sub", "student-1"))
+        claims = self.claims(nonce, **claim_kwargs)
+        claims.update(claims_overrides or {})
+        id_token = token or self.sign(claims)
+        return client.post("/lti/launch", data={"id_token": id_token, "state": state}), id_token, state
