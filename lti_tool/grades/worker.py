@@ -45,7 +45,7 @@ def _score_timestamp(row: GradeDelivery):
     last = db.session.execute(
         db.select(func.max(GradeDelivery.sent_timestamp)).where(
             GradeDelivery.user_id == row.user_id, GradeDelivery.lineitem_url == row.lineitem_url,
-            GradeDelivery.id != row.id, GradeDelivery.sent_timestamp.is_not(None))).scalar()
+            GradeDelivery.sent_timestamp.is_not(None))).scalar()
     if last is not None:
         if now <= last:
             now = last + timedelta(seconds=1)
