@@ -1,0 +1,161 @@
+"""Whole journey against the practice LMS (lti1p3platform): login -> launch -> answer -> submit -> AGS score.
+
+Both run as real HTTP servers on different sites (localhost vs 127.0.0.1). The client is
+plain `requests` with cookies dropped after every response, as in a third-party iframe.
+"""
+import re
+import time
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import pytest
+import requests
+
+from lti_tool.demo.platform import create_lms, registration_args
+from lti_tool.extensions import db
+from lti_tool.grades.worker import start_thread
+from lti_tool.models import Attempt
+from lti_tool.services import platforms
+from lti_tool.services.bank_store import item_type
+from tests.support.platform import ServerThread
+
+
+class _Forms(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms, self._cur = [], None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._cur = {"action": a.get("action"), "method": (a.get("method") or "get").lower(), "fields": []}
+            self.forms.append(self._cur)
+        elif tag == "input" and self._cur is not None and a.get("name"):
+            if a.get("type") in ("radio", "checkbox") and "checked" not in a:
+                return
+            self._cur["fields"].append((a["name"], a.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._cur = None
+
+
+def forms(html):
+    p = _Forms()
+    p.feed(html)
+    return p.forms
+
+
+class CookielessBrowser:
+    """Follows redirects and auto-submitting forms; keeps no cookies (third-party iframe)."""
+
+    def __init__(self):
+        self.s = requests.Session()
+
+    def _clear(self):
+        self.s.cookies.clear()
+
+    def get(self, url):
+        r = self.s.get(url, allow_redirects=True)
+        self._clear()
+        return r
+
+    def post(self, url, data):
+        r = self.s.post(url, data=data, allow_redirects=True)
+        self._clear()
+        return r
+
+    def follow_autopost(self, resp):
+        f = forms(resp.text)[0]
+        return self.post(urljoin(resp.url, f["action"]), f["fields"])
+
+
+@pytest.fixture
+def live(app):
+    tool = ServerThread(app, host="127.0.0.1")
+    tool_url = f"http://127.0.0.1:{tool.port}"
+    app.config["BASE_URL"] = tool_url
+    # The LMS needs its URL before it starts: bind first, then build it.
+    from werkzeug.serving import make_server
+    holder = {}
+
+    def lms_app(environ, start_response):
+        return holder["app"](environ, start_response)
+    lms_server = make_server("localhost", 0, lms_app, threaded=True)
+    lms_url = f"http://localhost:{lms_server.server_port}"
+    holder["app"], gradebook = create_lms(lms_url, tool_url)
+    import threading
+    threading.Thread(target=lms_server.serve_forever, daemon=True).start()
+    with app.app_context():
+        platforms.register(**registration_args(lms_url))
+    app.config["GRADE_WORKER_INTERVAL"] = 0.2
+    stop = start_thread(app)
+    yield {"tool_url": tool_url, "lms_url": lms_url, "gradebook": gradebook}
+    stop.set()
+    lms_server.shutdown()
+    tool.stop()
+
+
+def test_student_journey_reaches_the_practice_gradebook(app, live):
+    b = CookielessBrowser()
+    course = b.get(live["lms_url"] + "/")
+    assert "Launch as student" in course.text
+    # LMS -> tool login -> LMS authorize (auto-posting form) -> tool launch -> attempt page
+    auth = b.get(live["lms_url"] + "/launch/student")
+    assert auth.url.startswith(live["lms_url"] + "/authorize")
+    page = b.follow_autopost(auth)
+    assert page.status_code == 200, page.text
+    assert "/attempt/" in page.url and "Question 10" in page.text
+    token = re.search(r'name="lt" value="([^"]+)"', page.text).group(1)
+    attempt_id = int(re.search(r"/attempt/(\d+)", page.url).group(1))
+
+    # Answer: right on the first 6 questions, nothing on the rest, through the autosave endpoint.
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        answers = [(i.position, item_type(i.bank_item).correct_response(), i.bank_item.type) for i in attempt.items]
+    from tests.support.forms import form_fields
+    for pos, response, kind in answers[:6]:
+        data = form_fields(kind, f"q{pos}", response)
+        data += [("position", str(pos)), ("seq", "1")]
+        r = requests.post(f"{live['tool_url']}/attempt/{attempt_id}/save", data=data,
+                          headers={"X-Launch-Token": token, "Accept": "application/json"})
+        assert r.status_code == 200, r.text
+        token = r.json()["lt"]
+
+    review = b.post(f"{live['tool_url']}/attempt/{attempt_id}/submit", data={"lt": token, "confirm": "on"})
+    assert "Your score" in review.text
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        expected = (attempt.points, attempt.max_points)
+        assert attempt.state == "graded" and 0 < attempt.points < attempt.max_points
+
+    deadline = time.time() + 10
+    while time.time() < deadline and not live["gradebook"].scores:
+        time.sleep(0.1)
+    assert live["gradebook"].scores, "the practice LMS received no score"
+    got = live["gradebook"].scores[-1]
+    assert got["content_type"] == "application/vnd.ims.lis.v1.score+json"
+    score = got["score"]
+    assert score["userId"] == "student-1"
+    assert score["scoreGiven"] == pytest.approx(expected[0] / expected[1] * 10, abs=1e-3)
+    assert score["scoreMaximum"] == 10
+    assert score["gradingProgress"] == "FullyGraded" and score["activityProgress"] == "Completed"
+    # and the LMS's own results endpoint reports it
+    gb = b.get(live["lms_url"] + "/").text
+    assert "student-1" in gb
+
+
+def test_instructor_journey_opens_results_and_is_never_graded(app, live):
+    b = CookielessBrowser()
+    auth = b.get(live["lms_url"] + "/launch/instructor")
+    page = b.follow_autopost(auth)
+    assert page.status_code == 200 and "/instructor/" in page.url
+    assert "Preview as a student" in page.text
+    f = [f for f in forms(page.text) if f["action"].endswith("/instructor/preview")][0]
+    preview = b.post(urljoin(page.url, f["action"]), f["fields"])
+    assert "instructor preview" in preview.text
+    f = [f for f in forms(preview.text) if "/submit" in (f["action"] or "")][0]
+    done = b.post(urljoin(preview.url, f["action"]), f["fields"])
+    assert "Your score" in done.text
+    time.sleep(1.0)
+    assert live["gradebook"].scores == []
