@@ -11,13 +11,10 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from lti_tool.demo.platform import create_lms, registration_args
 from lti_tool.extensions import db
-from lti_tool.grades.worker import start_thread
 from lti_tool.models import Attempt
-from lti_tool.services import platforms
 from lti_tool.services.bank_store import item_type
-from tests.support.platform import ServerThread
+from tests.support.live import live  # noqa: F401  (fixture)
 
 
 class _Forms(HTMLParser):
@@ -68,32 +65,6 @@ class CookielessBrowser:
     def follow_autopost(self, resp):
         f = forms(resp.text)[0]
         return self.post(urljoin(resp.url, f["action"]), f["fields"])
-
-
-@pytest.fixture
-def live(app):
-    tool = ServerThread(app, host="127.0.0.1")
-    tool_url = f"http://127.0.0.1:{tool.port}"
-    app.config["BASE_URL"] = tool_url
-    # The LMS needs its URL before it starts: bind first, then build it.
-    from werkzeug.serving import make_server
-    holder = {}
-
-    def lms_app(environ, start_response):
-        return holder["app"](environ, start_response)
-    lms_server = make_server("localhost", 0, lms_app, threaded=True)
-    lms_url = f"http://localhost:{lms_server.server_port}"
-    holder["app"], gradebook = create_lms(lms_url, tool_url)
-    import threading
-    threading.Thread(target=lms_server.serve_forever, daemon=True).start()
-    with app.app_context():
-        platforms.register(**registration_args(lms_url))
-    app.config["GRADE_WORKER_INTERVAL"] = 0.2
-    stop = start_thread(app)
-    yield {"tool_url": tool_url, "lms_url": lms_url, "gradebook": gradebook}
-    stop.set()
-    lms_server.shutdown()
-    tool.stop()
 
 
 def test_student_journey_reaches_the_practice_gradebook(app, live):
