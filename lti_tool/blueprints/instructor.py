@@ -1,29 +1,79 @@
-"""The instructor's view of one resource link: results, grade-sync status, preview."""
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+"""The instructor's view of one resource link: settings, results, grade-sync status, preview, accommodations."""
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ..extensions import csrf, db
+from ..forms.instructor import AccommodationForm, AssignmentForm
 from ..grades import worker
 from ..launch_token import LaunchToken, issue
-from ..models import Attempt, Context, GradeDelivery, User
-from ..services import attempts
+from ..models import Accommodation, Attempt, Context, GradeDelivery, User
+from ..services import assignments, attempts
 from ..services.launches import LaunchContext
 from .auth import current_token, staff_link
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 
 
-@bp.get("/")
-def overview():
-    tok, _ = current_token()
-    link = staff_link(tok)
+def _settings_form(assignment, formdata=None):
+    form = AssignmentForm(formdata=formdata, obj=None if formdata else assignment)
+    form.blueprint_key.choices = assignments.blueprint_choices()
+    if formdata is None:
+        form.blueprint_key.data = assignment.blueprint.get("key")
+    return form
+
+
+def _render(tok, link, form, status=200, problems=()):
     rows = db.session.execute(
         db.select(Attempt, User).join(User, User.id == Attempt.user_id)
         .where(Attempt.assignment_id == link.assignment.id).order_by(User.name, Attempt.number)).all()
     deliveries = {d.attempt_id: d for d in db.session.execute(
-        db.select(GradeDelivery).where(GradeDelivery.resource_link_id == link.id)
-        .order_by(GradeDelivery.id)).scalars()}
+        db.select(GradeDelivery).where(GradeDelivery.resource_link_id == link.id).order_by(GradeDelivery.id)).scalars()}
+    accs = {a.user_id: a for a in db.session.execute(
+        db.select(Accommodation).filter_by(context_id=link.context_id)).scalars()}
+    students = sorted({u.id: u for _, u in rows}.values(), key=lambda u: u.name or u.sub)
     return render_template("instructor/overview.html", link=link, assignment=link.assignment, rows=rows,
-                           deliveries=deliveries, token=issue(tok))
+                           deliveries=deliveries, token=issue(tok), form=form, problems=problems,
+                           students=students, accs=accs), status
+
+
+@bp.get("/")
+def overview():
+    tok, _ = current_token()
+    link = staff_link(tok)
+    return _render(tok, link, _settings_form(link.assignment))
+
+
+@bp.post("/settings")
+@csrf.exempt  # launch token
+def settings():
+    tok, _ = current_token()
+    link = staff_link(tok)
+    form = _settings_form(link.assignment, request.form)
+    if not form.validate():
+        problems = [f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()]
+        return _render(tok, link, form, 400, problems)
+    try:
+        assignments.update_settings(link.assignment, assignments.Settings(
+            form.blueprint_key.data, form.attempts_allowed.data, form.grading_method.data,
+            form.feedback_policy.data, float(form.points_possible.data), form.time_limit_minutes.data))
+    except assignments.SettingsError as exc:
+        return _render(tok, link, form, 400, exc.problems)
+    return redirect(url_for("instructor.overview", lt=issue(tok), saved=1), code=303)
+
+
+@bp.post("/accommodations/<int:user_id>")
+@csrf.exempt
+def accommodation(user_id):
+    tok, _ = current_token()
+    link = staff_link(tok)
+    user = db.session.get(User, user_id)
+    if user is None or user.platform_id != link.context.deployment.platform_id:
+        abort(404)
+    form = AccommodationForm(request.form)
+    if not form.validate():
+        return _render(tok, link, _settings_form(link.assignment), 400,
+                       [f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()])
+    assignments.set_accommodation(link.context_id, user.id, float(form.time_multiplier.data), form.extra_attempts.data)
+    return redirect(url_for("instructor.overview", lt=issue(tok)), code=303)
 
 
 @bp.post("/preview")
@@ -45,6 +95,6 @@ def retry_delivery(row_id):
     link = staff_link(tok)
     row = db.session.get(GradeDelivery, row_id)
     if row is None or row.resource_link_id != link.id:
-        return ("Not found", 404)
+        abort(404)
     worker.retry(row.id)
     return redirect(url_for("instructor.overview", lt=issue(tok)), code=303)

@@ -1,0 +1,102 @@
+"""Instructor pages: roles checked on every route, settings validated, accommodations extend time."""
+import re
+from urllib.parse import parse_qs, urlparse
+
+from lti_tool.extensions import db
+from lti_tool.models import Assignment, Attempt
+from tests.support.platform import INSTRUCTOR
+
+
+def _token(location):
+    return parse_qs(urlparse(location).query)["lt"][0]
+
+
+def _instructor(client, platform, **kw):
+    resp, _, _ = platform.launch(client, sub="teacher-1", roles=(INSTRUCTOR,), **kw)
+    assert resp.status_code == 303
+    return _token(resp.headers["Location"])
+
+
+def _student(client, platform, sub="student-1", **kw):
+    resp, _, _ = platform.launch(client, sub=sub, **kw)
+    assert resp.status_code == 303
+    return resp.headers["Location"], _token(resp.headers["Location"])
+
+
+SETTINGS = {"blueprint_key": "quick-check", "attempts_allowed": "2", "grading_method": "highest",
+            "feedback_policy": "after_submit", "points_possible": "20", "time_limit_minutes": "15"}
+
+
+def test_instructor_picks_a_ready_made_blueprint(client, platform, app):
+    lt = _instructor(client, platform)
+    page = client.get(f"/instructor/?lt={lt}").get_data(as_text=True)
+    assert "ATI-style mental health: therapeutic alliance (60 items)" in page
+    resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=lt))
+    assert resp.status_code == 303
+    _student(client, platform)
+    with app.app_context():
+        a = db.session.execute(db.select(Assignment)).scalar_one()
+        assert a.blueprint["name"] == "Therapeutic communication quick check" and a.points_possible == 20
+        attempt = db.session.execute(db.select(Attempt)).scalar_one()
+        topics = [i.bank_item.topic for i in attempt.items]
+        assert len(topics) == 10 and set(topics) <= {"therapeutic-techniques", "nontherapeutic-responses", "validation", "empathy"}
+        assert attempt.deadline_at is not None
+
+
+def test_bad_settings_are_refused_with_reasons_and_nothing_saved(client, platform, app):
+    lt = _instructor(client, platform)
+    resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=lt, blueprint_key="nope", attempts_allowed="-1"))
+    assert resp.status_code == 400
+    body = resp.get_data(as_text=True)
+    assert "Not saved" in body and "Attempts allowed" in body
+    with app.app_context():
+        assert db.session.execute(db.select(Assignment)).scalar_one().attempts_allowed == 1
+
+
+def test_learner_token_cannot_use_instructor_routes(client, platform):
+    _, lt = _student(client, platform)
+    assert client.get(f"/instructor/?lt={lt}").status_code == 403
+    assert client.post("/instructor/settings", data=dict(SETTINGS, lt=lt)).status_code == 403
+
+
+def test_routes_need_a_valid_token(client, platform):
+    assert client.get("/instructor/").status_code == 401
+    assert client.get("/instructor/?lt=forged.token.value").status_code == 401
+
+
+def test_student_cannot_open_another_students_attempt(client, platform, app):
+    loc1, lt1 = _student(client, platform, sub="s1")
+    loc2, lt2 = _student(client, platform, sub="s2")
+    other = re.search(r"/attempt/(\d+)", loc2).group(1)
+    assert client.get(f"/attempt/{other}?lt={lt1}").status_code == 403
+    assert client.post(f"/attempt/{other}/submit", data={"lt": lt1}).status_code == 403
+
+
+def test_other_tenant_instructor_sees_nothing_of_this_link(client, platform, app):
+    from tests.support.platform import TestPlatform
+    other = TestPlatform(issuer=platform.issuer, client_id="client-2", deployment_id="dep-9")  # same issuer, Canvas-style
+    other.register(app)
+    try:
+        loc, _ = _student(client, platform)
+        lt_other = _instructor(client, other)
+        page = client.get(f"/instructor/?lt={lt_other}").get_data(as_text=True)
+        assert "No attempts yet" in page
+        with app.app_context():
+            assert db.session.execute(db.select(db.func.count(Assignment.id))).scalar() == 2
+    finally:
+        other.server.stop()
+
+
+def test_accommodation_extends_the_deadline_of_an_open_attempt(client, platform, app):
+    lt = _instructor(client, platform)
+    client.post("/instructor/settings", data=dict(SETTINGS, lt=lt))
+    _student(client, platform)
+    with app.app_context():
+        attempt = db.session.execute(db.select(Attempt)).scalar_one()
+        before = attempt.deadline_at
+        uid = attempt.user_id
+    resp = client.post(f"/instructor/accommodations/{uid}", data={"lt": lt, "time_multiplier": "1.5", "extra_attempts": "1"})
+    assert resp.status_code == 303
+    with app.app_context():
+        after = db.session.execute(db.select(Attempt)).scalar_one().deadline_at
+        assert (after - before).total_seconds() == 15 * 60 * 0.5
