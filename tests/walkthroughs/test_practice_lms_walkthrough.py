@@ -5,7 +5,6 @@ plain `requests` with cookies dropped after every response, as in a third-party 
 """
 import re
 import time
-from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 import pytest
@@ -14,57 +13,8 @@ import requests
 from lti_tool.extensions import db
 from lti_tool.models import Attempt
 from lti_tool.services.bank_store import item_type
+from tests.support.cookieless import CookielessBrowser, forms
 from tests.support.live import live  # noqa: F401  (fixture)
-
-
-class _Forms(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.forms, self._cur = [], None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._cur = {"action": a.get("action"), "method": (a.get("method") or "get").lower(), "fields": []}
-            self.forms.append(self._cur)
-        elif tag == "input" and self._cur is not None and a.get("name"):
-            if a.get("type") in ("radio", "checkbox") and "checked" not in a:
-                return
-            self._cur["fields"].append((a["name"], a.get("value", "")))
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._cur = None
-
-
-def forms(html):
-    p = _Forms()
-    p.feed(html)
-    return p.forms
-
-
-class CookielessBrowser:
-    """Follows redirects and auto-submitting forms; keeps no cookies (third-party iframe)."""
-
-    def __init__(self):
-        self.s = requests.Session()
-
-    def _clear(self):
-        self.s.cookies.clear()
-
-    def get(self, url):
-        r = self.s.get(url, allow_redirects=True)
-        self._clear()
-        return r
-
-    def post(self, url, data):
-        r = self.s.post(url, data=data, allow_redirects=True)
-        self._clear()
-        return r
-
-    def follow_autopost(self, resp):
-        f = forms(resp.text)[0]
-        return self.post(urljoin(resp.url, f["action"]), f["fields"])
 
 
 def test_student_journey_reaches_the_practice_gradebook(app, live):

@@ -1,0 +1,90 @@
+"""Helpers for the real-Chromium tests (tests/browser): binary, axe-core, launching through the practice LMS."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+ITEM_TYPES = ["multiple_choice", "select_all", "select_n", "ordered_response", "dropdown_cloze",
+              "dropdown_rationale", "matrix_multiple_choice", "matrix_multiple_response", "bowtie", "highlight"]
+
+
+def chromium_binary() -> str | None:
+    """Debian's `chromium` wrapper, else the real binary the package installs."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium-browser"):
+        if os.access(p, os.X_OK):
+            return p
+    return None
+
+
+def run_axe(target, source: str) -> list[dict]:
+    """axe-core violations (WCAG 2.0/2.1 A and AA, 2.2 AA) on a page or frame."""
+    if not target.evaluate("() => typeof window.axe !== 'undefined'"):
+        target.evaluate(source + "\n;void 0")
+    result = target.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
+
+
+def tool_frame(page):
+    """The practice LMS's iframe (name="tool") once it shows a Rapport page."""
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        frame = page.frame(name="tool")
+        if frame is not None and frame.url.startswith("http://127.0.0.1"):
+            return frame
+        page.wait_for_timeout(100)
+    raise AssertionError("the tool iframe never loaded Rapport")
+
+
+def wait_for_url(page, frame, part: str, timeout: float = 15):
+    deadline = time.time() + timeout
+    while part not in frame.url and time.time() < deadline:
+        page.wait_for_timeout(100)
+    assert part in frame.url, frame.url
+    frame.wait_for_load_state()
+
+
+def launch_in_lms(page, live, role="student", path_part="/attempt/"):
+    """Open the practice course page, click its launch link, return the tool frame once Rapport has loaded."""
+    page.goto(live["lms_url"] + "/")
+    page.get_by_role("link", name=f"Launch as {role}").click()
+    frame = tool_frame(page)
+    wait_for_url(page, frame, path_part)
+    return frame
+
+
+def attempt_id_of(url: str) -> int:
+    return int(re.search(r"/attempt/(\d+)", url).group(1))
+
+
+def every_type_sections() -> list[dict]:
+    return [{"filter": {"type": t}, "count": 1} for t in ITEM_TYPES]
+
+
+def prepare_assignment(app, live, *, sections=None, time_limit_minutes=None):
+    """An instructor launch (plain HTTP) creates the link's assignment; then set it up before a student launches."""
+    from lti_tool.extensions import db
+    from lti_tool.models import Assignment
+    from tests.support.cookieless import CookielessBrowser
+
+    b = CookielessBrowser()
+    page = b.follow_autopost(b.get(live["lms_url"] + "/launch/instructor"))
+    assert "/instructor/" in page.url, page.text
+    with app.app_context():
+        a = db.session.execute(db.select(Assignment)).scalars().one()
+        if sections is not None:
+            a.blueprint = dict(a.blueprint, sections=sections)
+        a.time_limit_minutes = time_limit_minutes
+        db.session.commit()
+    return page
