@@ -9,7 +9,8 @@ NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
 MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
-_STAFF = {"Instructor", "TeachingAssistant", "ContentDeveloper", "Administrator", "Mentor"}
+# Mentor (observer) is deliberately absent: observers neither take nor manage assignments.
+_STAFF = {"Instructor", "TeachingAssistant", "ContentDeveloper", "Administrator"}
 TEST_USER = "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"
 
 

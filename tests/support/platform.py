@@ -59,13 +59,14 @@ class TestPlatform:
         @app.post("/token")
         def token():
             self.token_requests.append(request.form.to_dict())
-            return jsonify(access_token="tok-" + uuid.uuid4().hex, token_type="bearer", expires_in=3600,
-                           scope=request.form.get("scope"))
+            body = json.dumps({"access_token": "tok-" + uuid.uuid4().hex, "token_type": "bearer",
+                               "expires_in": 3600, "scope": request.form.get("scope")})
+            return body, 200, {"Content-Type": "text/html; charset=utf-8"}  # Moodle's token.php does this
 
         @app.post("/lineitems/<lid>/lineitem/scores")
         def scores(lid):
             status = self.score_status.pop(0) if len(self.score_status) > 1 else self.score_status[0]
-            self.scores.append({"lineitem": lid, "status": status, "content_type": request.content_type,
+            self.scores.append({"lineitem": lid, "status": status, "query": request.query_string.decode(), "content_type": request.content_type,
                                 "auth": request.headers.get("Authorization"), "body": request.get_json(force=True)})
             headers = {"Retry-After": "1"} if status in (429, 503) else {}
             return ("", status, headers) if status < 300 else ("[]", status, headers)
