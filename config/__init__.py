@@ -64,7 +64,7 @@ class Settings:
         return conf
 
 
-def test_settings(database_url: str, base_url: str = "http://tool.test", **overrides) -> dict:
+def settings_for_tests(database_url: str, base_url: str = "http://tool.test", **overrides) -> dict:
     conf = {k: getattr(Settings, k) for k in dir(Settings) if k.isupper()}
     conf.update(
         TESTING=True,

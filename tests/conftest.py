@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from config import test_settings
+from config import settings_for_tests
 from tests.support.platform import TestPlatform
 
 
@@ -14,7 +14,7 @@ def template_db(tmp_path_factory):
     from lti_tool import create_app
     from lti_tool.services.bank_store import sync_bundled
     path = tmp_path_factory.mktemp("db") / "template.db"
-    app = create_app(test_settings(f"sqlite:///{path}"))
+    app = create_app(settings_for_tests(f"sqlite:///{path}"))
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         sync_bundled()
@@ -28,7 +28,7 @@ def app(template_db, tmp_path):
     from lti_tool import create_app
     path = tmp_path / "rapport.db"
     shutil.copy(template_db, path)
-    app = create_app(test_settings(f"sqlite:///{path}"))
+    app = create_app(settings_for_tests(f"sqlite:///{path}"))
     yield app
     with app.app_context():
         from lti_tool.extensions import db

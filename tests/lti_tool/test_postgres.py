@@ -1,0 +1,154 @@
+"""The same code on PostgreSQL: migrations, a whole attempt, and concurrency that SQLite cannot show.
+
+Skips with a reason where no PostgreSQL answers on 127.0.0.1:5432 (CI has one).
+"""
+import os
+import threading
+import uuid
+
+import pytest
+
+from config import settings_for_tests
+
+PG_ADMIN = os.environ.get("RAPPORT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_available():
+    try:
+        import psycopg
+        with psycopg.connect(PG_ADMIN.replace("+psycopg", ""), connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+pytestmark = [pytest.mark.postgres,
+              pytest.mark.skipif(not _pg_available(), reason="PostgreSQL not reachable at " + PG_ADMIN)]
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    import psycopg
+    name = f"rapport_test_{uuid.uuid4().hex[:8]}"
+    admin = PG_ADMIN.replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def pg_app(pg_url):
+    from flask_migrate import upgrade
+
+    from lti_tool import create_app
+    from lti_tool.services.bank_store import sync_bundled
+    app = create_app(settings_for_tests(pg_url))
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        sync_bundled()
+    return app
+
+
+@pytest.fixture
+def pg(pg_app):
+    """Empty every table but the bank between tests."""
+    from lti_tool.extensions import db
+    yield pg_app
+    with pg_app.app_context():
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables if t.name not in ("bank_item", "tool_key")]
+        db.session.execute(db.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def pg_platform(pg):
+    from tests.support.platform import TestPlatform
+    p = TestPlatform()
+    p.register(pg)
+    yield p
+    p.server.stop()
+
+
+def _submitted_attempts(app, platform, n):
+    from lti_tool.extensions import db
+    from lti_tool.models import Attempt
+    from lti_tool.services import attempts
+    client = app.test_client()
+    ids = []
+    for i in range(n):
+        resp, _, _ = platform.launch(client, sub=f"s{i}")
+        assert resp.status_code == 303, resp.get_data(as_text=True)
+    with app.app_context():
+        for a in db.session.execute(db.select(Attempt)).scalars().all():
+            attempts.submit(a.id)
+            ids.append(a.id)
+    return ids
+
+
+def test_migrations_and_bank_on_postgres(pg):
+    from lti_tool.extensions import db
+    from lti_tool.models import BankItem
+    with pg.app_context():
+        assert db.session.execute(db.select(db.func.count(BankItem.id))).scalar() >= 160
+
+
+def test_whole_attempt_and_delivery_on_postgres(pg, pg_platform):
+    from lti_tool.grades import worker
+    ids = _submitted_attempts(pg, pg_platform, 1)
+    with pg.app_context():
+        assert worker.run_once() == 1
+    assert len(pg_platform.scores) == 1 and pg_platform.scores[0]["body"]["userId"] == "s0"
+    assert ids
+
+
+def test_two_workers_never_post_one_row_twice(pg, pg_platform):
+    from lti_tool.grades import worker
+    _submitted_attempts(pg, pg_platform, 12)
+    barrier = threading.Barrier(3)
+
+    def run():
+        with pg.app_context():
+            barrier.wait()
+            while worker.run_once(limit=2):
+                pass
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    users = [s["body"]["userId"] for s in pg_platform.scores]
+    assert sorted(users) == sorted(f"s{i}" for i in range(12))  # each exactly once
+
+
+def test_concurrent_submits_grade_once(pg, pg_platform):
+    from lti_tool.extensions import db
+    from lti_tool.models import Attempt, GradeDelivery
+    from lti_tool.services import attempts
+    client = pg.test_client()
+    pg_platform.launch(client)
+    with pg.app_context():
+        aid = db.session.execute(db.select(Attempt.id)).scalar_one()
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def submit():
+        with pg.app_context():
+            barrier.wait()
+            try:
+                attempts.submit(aid)
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with pg.app_context():
+        assert db.session.execute(db.select(db.func.count(GradeDelivery.id))).scalar() == 1
