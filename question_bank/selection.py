@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import hmac
+import operator
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, fields
 
 from . import vocabulary as V
@@ -147,37 +151,143 @@ def validate_blueprint(blueprint, bank_items) -> list:
     return errors
 
 
+class _Pool:
+    """The draw units of one item sequence and one collections restriction, prepared once.
+
+    `units` is exactly units_of(items, collections); `unit_ids` holds each unit's item ids.
+    Which units a Filter matches is computed on first use and remembered per Filter.
+    """
+
+    __slots__ = ("units", "unit_ids", "_matches")
+
+    def __init__(self, items, collections):
+        self.units = units_of(items, collections)
+        self.unit_ids = [(u[0].id,) if len(u) == 1 else tuple(i.id for i in u) for u in self.units]
+        self._matches = {}
+
+    def matching(self, flt):
+        """Indices (ascending, i.e. in units order) of the units `flt` matches."""
+        try:
+            return self._matches[flt]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable filter value: match, but do not cache
+            return self._match(flt)
+        found = self._matches[flt] = self._match(flt)  # a race only computes the same tuple twice
+        return found
+
+    def _match(self, flt):
+        # The same test as _unit_matches(flt, unit), one filter field at a time.
+        found = range(len(self.units))
+        for f in fields(flt):
+            allowed = _as_set(getattr(flt, f.name))
+            if not allowed:
+                continue
+            try:
+                found = self._keep(found, operator.attrgetter(f.name), allowed)
+            except AttributeError:  # some item lacks the field: it counts as None, as in Filter.matches
+                found = self._keep(found, lambda i, name=f.name: getattr(i, name, None), allowed)
+        return tuple(found)
+
+    def _keep(self, found, get, allowed):
+        units = self.units
+        return [n for n in found if (get(units[n][0]) in allowed if len(units[n]) == 1
+                                     else all(get(i) in allowed for i in units[n]))]
+
+
+class _PoolCache:
+    """A few recently prepared pools, keyed by the identity of every item in the sequence.
+
+    A hit needs the same Item objects in the same order (compared by identity, so it is cheap
+    and an in-place change to the list - append, remove, replace, reorder - is a miss). The
+    cached tuple holds references to the items, so their ids cannot be reused while cached.
+    Items are frozen dataclasses; mutating one behind the dataclass's back is not supported.
+    """
+
+    def __init__(self, size=4):
+        self.size = size
+        self._lock = threading.Lock()
+        self._entries = OrderedDict()  # (len, id(first item)) -> [(items tuple, {collections: _Pool})]
+
+    def pool(self, items, collections):
+        items = tuple(items)
+        ckey = _as_set(collections)
+        key = (len(items), id(items[0]) if items else None)
+        with self._lock:
+            for cached, pools in self._entries.get(key, ()):
+                if all(map(operator.is_, cached, items)):
+                    self._entries.move_to_end(key)
+                    break
+            else:
+                cached, pools = items, {}
+                self._entries.setdefault(key, []).insert(0, (cached, pools))
+                self._entries.move_to_end(key)
+                self._trim()
+            pool = pools.get(ckey)
+            if pool is None:
+                pool = pools[ckey] = _Pool(cached, ckey)
+            return pool
+
+    def _trim(self):
+        while sum(len(v) for v in self._entries.values()) > self.size:
+            oldest_key = next(iter(self._entries))
+            bucket = self._entries[oldest_key]
+            bucket.pop()
+            if not bucket:
+                del self._entries[oldest_key]
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+_POOLS = _PoolCache()
+
+
 def draw(blueprint, items, rng, seen_ids=frozenset(), exposure=None) -> list:
     """Item ids for one attempt. Per section: unseen first, then least exposed, then random.
 
     `exposure` maps item id -> times served in this resource link. No item is drawn twice;
     a case study comes whole and in order and counts as its number of items.
+
+    The grouping of `items` into units and each section's filter matches are cached (see
+    _PoolCache), so repeated draws from the same item objects skip that work. Ranking is by
+    (any item seen, mean exposure, rng.random()) with one random number per candidate unit
+    in units order, exactly as a full sort would be; only the best units are taken off a heap.
     """
     exposure = exposure or {}
-    seen = frozenset(seen_ids)
-    units = units_of(items, blueprint.collections)
+    seen = seen_ids if isinstance(seen_ids, (set, frozenset)) else frozenset(seen_ids)
+    pool = _POOLS.pool(items, blueprint.collections)
+    units, unit_ids = pool.units, pool.unit_ids
+    exp_get, rand = exposure.get, rng.random
     claimed, out = set(), []
     for n, (flt, count) in enumerate(blueprint.sections, 1):
-        cands = [u for u in units if u[0].id not in claimed and _unit_matches(flt, u)]
-        ranked = sorted(cands, key=lambda u: (
-            any(i.id in seen for i in u),
-            sum(exposure.get(i.id, 0) for i in u) / len(u),
-            rng.random(),
-        ))
+        cands = pool.matching(flt)
+        if claimed:
+            cands = [u for u in cands if unit_ids[u][0] not in claimed]
+        heap = []
+        for u in cands:
+            ids = unit_ids[u]
+            if len(ids) == 1:
+                iid = ids[0]
+                heap.append((iid in seen, exp_get(iid, 0) / 1, rand(), u))
+            else:
+                heap.append((any(i in seen for i in ids),
+                             sum(exp_get(i, 0) for i in ids) / len(ids), rand(), u))
+        heapq.heapify(heap)  # ties on the first three fall back to u, i.e. units order (a stable sort)
         chosen, left = [], count
-        for u in ranked:
-            if len(u) <= left:
+        while left and heap:
+            u = heapq.heappop(heap)[3]
+            if len(unit_ids[u]) <= left:
                 chosen.append(u)
-                left -= len(u)
-            if not left:
-                break
+                left -= len(unit_ids[u])
         if left:
-            have = sum(len(u) for u in cands)
+            have = sum(len(unit_ids[u]) for u in cands)
             raise SelectionError(f"blueprint {blueprint.name!r} section {n} ({flt.describe()}) needs "
                                  f"{count} items but only {have} unused matching items are available"
                                  + (" in sizes that add up" if have >= count else ""))
         rng.shuffle(chosen)  # so the order does not reveal which items were unseen
         for u in chosen:
-            claimed.add(u[0].id)
-            out.extend(i.id for i in u)
+            claimed.add(unit_ids[u][0])
+            out.extend(unit_ids[u])
     return out

@@ -4,7 +4,8 @@ from collections import Counter
 import pytest
 
 from question_bank.bank import Item
-from question_bank.selection import Blueprint, Filter, SelectionError, draw, seed_for, validate_blueprint
+from question_bank.selection import (Blueprint, Filter, SelectionError, draw, seed_for, units_of,
+                                    validate_blueprint)
 
 
 def item(iid, topic="empathy", type="multiple_choice", difficulty="medium", case=None, pos=None, collection="bundled"):
@@ -109,3 +110,116 @@ def test_blueprint_round_trips_through_dict():
     b = bp((Filter(topic=["empathy", "validation"], difficulty="hard"), 3), collections=["bundled"])
     assert Blueprint.from_dict(b.to_dict()) == b
     assert b.total == 3
+
+
+# --- draw() caches the grouping into units and the filter matches (selection._POOLS) -------------
+
+def reference_draw(blueprint, items, rng, seen_ids=frozenset(), exposure=None):
+    """The original uncached draw(): full sort of every candidate, one rng.random() per candidate."""
+    exposure, seen = exposure or {}, frozenset(seen_ids)
+    units = units_of(items, blueprint.collections)
+    claimed, out = set(), []
+    for n, (flt, count) in enumerate(blueprint.sections, 1):
+        cands = [u for u in units if u[0].id not in claimed and all(flt.matches(i) for i in u)]
+        ranked = sorted(cands, key=lambda u: (any(i.id in seen for i in u),
+                                              sum(exposure.get(i.id, 0) for i in u) / len(u), rng.random()))
+        chosen, left = [], count
+        for u in ranked:
+            if len(u) <= left:
+                chosen.append(u)
+                left -= len(u)
+            if not left:
+                break
+        if left:
+            raise SelectionError("short")
+        rng.shuffle(chosen)
+        for u in chosen:
+            claimed.add(u[0].id)
+            out.extend(i.id for i in u)
+    return out
+
+
+BIG_POOL = [item(f"s{k:03d}", topic=["empathy", "validation", "alliance-ruptures"][k % 3],
+                 difficulty=["easy", "medium", "hard"][k % 5 % 3], collection=["bundled", "course-7"][k % 4 // 3])
+            for k in range(120)] + [
+    item(f"c{c}-{p}", topic="alliance-ruptures", difficulty="hard", case=f"c{c}", pos=p,
+         collection=["bundled", "course-7"][c % 2])
+    for c in range(6) for p in (3, 1, 2)]
+
+
+def test_draw_matches_the_uncached_full_sort_exactly():
+    blueprints = [
+        bp((Filter(topic=["validation", "empathy"]), 5), (Filter(difficulty="hard"), 7), (Filter(), 10)),
+        bp((Filter(topic="alliance-ruptures"), 8), (Filter(), 4), collections=["course-7"]),
+        bp((Filter(difficulty=["hard", "easy"]), 6), (Filter(collection="course-7"), 3)),
+    ]
+    rng = random.Random(5)
+    for b in blueprints:
+        exposure, seen = {}, set()
+        for a in range(40):
+            seed = seed_for(a, "k")
+            r1, r2 = random.Random(seed), random.Random(seed)
+            got = draw(b, BIG_POOL, r1, seen_ids=seen, exposure=exposure)
+            assert got == reference_draw(b, BIG_POOL, r2, seen_ids=seen, exposure=exposure)
+            assert r1.random() == r2.random()  # the RNG is consumed identically
+            for i in got:
+                exposure[i] = exposure.get(i, 0) + rng.choice([1, 1, 2])
+            seen = set(rng.sample(sorted(exposure), min(len(exposure), 15)))
+
+
+def test_cache_is_reused_for_the_same_items_and_per_collections():
+    from question_bank import selection
+    items = list(BIG_POOL)
+    p = selection._POOLS.pool(items, None)
+    assert selection._POOLS.pool(items, None) is p
+    assert selection._POOLS.pool(tuple(items), None) is p  # same objects in a new sequence
+    assert selection._POOLS.pool(items, ["course-7"]) is not p
+    assert all(u[0].collection == "course-7" for u in selection._POOLS.pool(items, ["course-7"]).units)
+
+
+def test_cache_is_not_stale_when_the_item_list_changes_in_place():
+    items = [item(f"e{i}") for i in range(3)]
+    b = bp((Filter(topic="empathy"), 3))
+    assert sorted(draw(b, items, random.Random(0))) == ["e0", "e1", "e2"]
+    items.append(item("e9"))  # appended: can now be drawn
+    b4 = bp((Filter(topic="empathy"), 4))
+    assert sorted(draw(b4, items, random.Random(0))) == ["e0", "e1", "e2", "e9"]
+    items[0] = item("e0", topic="validation")  # replaced by an equal-id item with another topic
+    assert sorted(draw(b, items, random.Random(0))) == ["e1", "e2", "e9"]
+    with pytest.raises(SelectionError):
+        draw(b4, items, random.Random(0))
+    items[2] = item("e2", difficulty="hard")  # same length and first item, a middle item replaced
+    assert draw(bp((Filter(difficulty="hard"), 1)), items, random.Random(0)) == ["e2"]
+    items[2] = item("e2")
+    with pytest.raises(SelectionError):
+        draw(bp((Filter(difficulty="hard"), 1)), items, random.Random(0))
+    del items[1]  # removed: never drawn
+    assert sorted(draw(bp((Filter(), 3)), items, random.Random(0))) == ["e0", "e2", "e9"]
+    items.append(item("cs-1", case="cs", pos=1))  # a case study grows
+    items.append(item("cs-2", case="cs", pos=2))
+    ids = draw(bp((Filter(), 5)), items, random.Random(0))
+    assert ids[ids.index("cs-1"):ids.index("cs-1") + 2] == ["cs-1", "cs-2"]
+    items.append(item("cs-3", case="cs", pos=3))
+    ids = draw(bp((Filter(), 6)), items, random.Random(0))
+    assert ids[ids.index("cs-1"):ids.index("cs-1") + 3] == ["cs-1", "cs-2", "cs-3"]
+
+
+def test_cache_sees_new_item_objects_with_changed_fields():
+    a = [item(f"e{i}") for i in range(3)]
+    assert len(draw(bp((Filter(difficulty="hard"), 1)), a + [item("h", difficulty="hard")], random.Random(0))) == 1
+    b = [item(f"e{i}") for i in range(3)] + [item("h", difficulty="easy")]  # equal ids, new objects
+    with pytest.raises(SelectionError):
+        draw(bp((Filter(difficulty="hard"), 1)), b, random.Random(0))
+
+
+def test_cache_is_bounded():
+    from question_bank import selection
+    for k in range(3 * selection._POOLS.size):
+        draw(bp((Filter(), 1)), [item(f"x{k}")], random.Random(k))
+    assert sum(len(v) for v in selection._POOLS._entries.values()) <= selection._POOLS.size
+
+
+def test_draw_accepts_any_iterable_of_items():
+    b = bp((Filter(topic="empathy"), 3))
+    assert draw(b, iter(POOL), random.Random(2)) == draw(b, list(POOL), random.Random(2))
+    assert draw(b, (i for i in POOL), random.Random(2)) == draw(b, POOL, random.Random(2))
