@@ -153,14 +153,17 @@ def save_response(attempt: Attempt, position: int, seq: int, response) -> SaveRe
     if exists:
         return SaveResult(False, item.response_seq, now)  # a retried save we already have
     db.session.add(ResponseStep(attempt_item_id=item.id, seq=seq, response=response, created_at=now))
-    applied = seq > item.response_seq
-    if applied:
-        item.response, item.response_seq = response, seq
+    # A conditional UPDATE, not a compare in Python: two saves for one question racing in
+    # concurrent requests must not let the older one overwrite the newer (lost update).
+    applied = db.session.execute(
+        db.update(AttemptItem).where(AttemptItem.id == item.id, AttemptItem.response_seq < seq)
+        .values(response=response, response_seq=seq)).rowcount == 1
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # the same seq raced in from another request
         return SaveResult(False, seq, now)
+    db.session.refresh(item)
     return SaveResult(applied, item.response_seq, now)
 
 

@@ -6,14 +6,18 @@
   var form = document.getElementById("attempt-form");
   if (!form) return;
   var saveUrl = form.dataset.saveUrl;
+  var grace = parseInt(form.dataset.graceSeconds || "0", 10);
   var statusEl = document.getElementById("save-status");
   var tokenInput = form.querySelector("input[name=lt]");
   var seqs = {};      // position -> last seq sent
-  var pending = {};   // position -> true while a save is outstanding or queued
+  var pending = {};   // position -> true until the newest answer for it is saved
+  var inflight = {};  // position -> true while a save request is out
+  var dirty = {};     // position -> true if the answer changed while a save was out
   var retryTimer = null;
   var submitting = false;
 
   function setStatus(text) { statusEl.textContent = text; }
+  function nothingPending() { return Object.keys(pending).length === 0; }
 
   function itemData(section) {
     var fd = new FormData();
@@ -25,32 +29,47 @@
     return fd;
   }
 
+  // One save in flight per question: a change made meanwhile is sent when it returns, so
+  // saves for a question reach the server in order and the status never claims too early.
   function save(section) {
     var pos = section.dataset.position;
-    seqs[pos] = (seqs[pos] || Date.now()) + 1;  // start from a clock so reloads keep increasing
+    pending[pos] = true;
+    setStatus("Saving…");
+    if (inflight[pos]) { dirty[pos] = true; return; }
+    send(section);
+  }
+
+  function send(section) {
+    var pos = section.dataset.position;
+    seqs[pos] = Math.max((seqs[pos] || 0) + 1, Date.now());  // from the clock, so reloads keep increasing
     var fd = itemData(section);
     fd.append("position", pos);
     fd.append("seq", String(seqs[pos]));
-    pending[pos] = true;
-    setStatus("Saving…");
+    inflight[pos] = true;
+    dirty[pos] = false;
     return fetch(saveUrl, {method: "POST", body: fd, headers: {"X-Launch-Token": tokenInput.value, "Accept": "application/json"},
                            credentials: "omit"})
       .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, status: r.status, body: body}; }); })
       .then(function (res) {
+        inflight[pos] = false;
         if (res.ok) {
-          delete pending[pos];
           if (res.body.lt) tokenInput.value = res.body.lt;
           updateUnanswered(res.body.unanswered || []);
-          if (Object.keys(pending).length === 0) setStatus("All answers saved.");
+          if (dirty[pos]) { send(section); return; }
+          delete pending[pos];
+          if (nothingPending()) setStatus("All answers saved.");
         } else if (res.status === 409) {
+          pending = {};
           setStatus(res.body.error || "This attempt is closed.");
           window.location.reload();
         } else if (res.status === 400) {
+          if (dirty[pos]) { send(section); return; }
           delete pending[pos];
           setStatus("Question " + pos + " not saved: " + (res.body.error || "invalid answer"));
         } else { throw new Error(res.body.error || "save failed"); }
       })
       .catch(function () {
+        inflight[pos] = false;
         setStatus("Not saved – retrying…");
         scheduleRetry();
       });
@@ -62,7 +81,7 @@
       retryTimer = null;
       Object.keys(pending).forEach(function (pos) {
         var section = document.getElementById("question-" + pos);
-        if (section) save(section);
+        if (section && !inflight[pos]) send(section);
       });
     }, 3000);
   }
@@ -86,11 +105,22 @@
     if (section) save(section);
   });
 
+  // Submit only once the answers being saved have reached the server (at most a few
+  // seconds): otherwise a save still in flight could arrive after the attempt is graded.
+  function submitWhenSaved(limitMs) {
+    var until = Date.now() + limitMs;
+    (function wait() {
+      if (nothingPending() || Date.now() >= until) { form.submit(); return; }
+      setTimeout(wait, 100);
+    })();
+  }
+
   form.addEventListener("submit", function (ev) {
     if (submitting) { ev.preventDefault(); return; }   // a double click submits once
     submitting = true;
     document.getElementById("submit-button").disabled = true;
     setStatus("Submitting…");
+    if (!nothingPending()) { ev.preventDefault(); submitWhenSaved(5000); }
   });
 
   // Timer: the server enforces the deadline; this only shows it and submits at zero.
@@ -113,7 +143,7 @@
       if (left === 0 && !submitting) {
         submitting = true;
         setStatus("Time is up. Submitting your saved answers…");
-        form.submit();
+        submitWhenSaved(Math.max(0, (grace - 1) * 1000));
         return;
       }
       setTimeout(tick, 1000);

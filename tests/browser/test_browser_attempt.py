@@ -7,7 +7,7 @@ from lti_tool.extensions import db
 from lti_tool.models import Attempt
 from lti_tool.models.grades import GradeDelivery
 
-from tests.support.browser import attempt_id_of, launch_in_lms
+from tests.support.browser import attempt_id_of, launch_in_lms, wait_saved
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def test_whole_attempt_inside_the_practice_lms_iframe(app, live, browser):
     frame.get_by_role("heading", level=1).wait_for()
     assert frame.locator("section.question").count() == 10
     _first_option_answers(frame)
-    frame.get_by_text("All answers saved.").wait_for()
+    wait_saved(frame)
     frame.get_by_label("I am ready to submit").check()
     frame.get_by_role("button", name="Submit answers").click()
     frame.locator("#score").wait_for()

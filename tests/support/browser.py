@@ -88,3 +88,9 @@ def prepare_assignment(app, live, *, sections=None, time_limit_minutes=None):
         a.time_limit_minutes = time_limit_minutes
         db.session.commit()
     return page
+
+
+def wait_saved(target, timeout_ms: int = 15_000):
+    """Until the attempt page's status says every answer reached the server (it says "Saving…" meanwhile)."""
+    target.wait_for_function("() => document.getElementById('save-status').textContent === 'All answers saved.'",
+                             timeout=timeout_ms)
