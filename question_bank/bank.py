@@ -212,9 +212,20 @@ def content_hash(obj) -> str:
         data = {"title": obj.title, "topic": obj.topic, "stimulus": obj.stimulus, "items": list(obj.item_ids)}
     else:
         data = obj
-    data = {k: v for k, v in data.items() if k != "version"}
+    data = _normalise({k: v for k, v in data.items() if k != "version"})
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _normalise(value):
+    """Whitespace reflow (YAML folding, an export/import round trip) is not a content change."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, dict):
+        return {k: _normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    return value
 
 
 def default_paths():

@@ -78,8 +78,12 @@ def export(out, fmt, collections):
     app = make_app()
     with app.app_context():
         rows = current_items(list(collections) or None)
-        dicts = [{k: v for k, v in r.definition.items() if k != "case"} for r in rows.values()]
+        # Neither format has an unfolding case study (shared, growing stimulus); leave them out whole.
+        dicts = [r.definition for r in rows.values() if not r.case_study]
+        cases = sorted({r.case_study for r in rows.values() if r.case_study})
     result = export_items(dicts, fmt.replace("-", "_"))
+    if cases:
+        click.echo(f"  case studies not exported (no equivalent in {fmt}): {', '.join(cases)}")
     data = result.data if isinstance(result.data, bytes) else result.data.encode()
     with open(out, "wb") as fh:
         fh.write(data)

@@ -29,7 +29,8 @@ def store_items(items: list[Item], collection: str, bank: Bank | None = None) ->
         db.select(BankItem).where(BankItem.item_id.in_([i.id for i in items]))).scalars()}
     for item in items:
         definition = _definition_for_storage(item, bank)
-        digest = content_hash(definition)
+        # The item's own content: the case context added for storage is not part of it.
+        digest = content_hash(item.definition)
         row = existing.get((item.id, item.version))
         if row is not None:
             if row.content_hash != digest:
