@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from ..extensions import csrf
 from ..launch_token import LaunchToken, issue
 from ..models.attempts import IN_PROGRESS
+from ..models.base import utcnow
 from ..services import attempts, review
 from ..services.bank_store import item_type
 from ..services.launches import LaunchContext
@@ -68,7 +69,10 @@ def submit(attempt_id):
             # Only answers never autosaved: a stale second tab must not overwrite newer saves.
             if item.response is None and response is not None and request.form.get("has_answers") == "1":
                 attempts.save_response(attempt, item.position, item.response_seq + 1, response)
-    attempt = attempts.submit(attempt.id, by="student")
+    # The page's own timer posts with timed_out=1; believe it only once the deadline has passed.
+    timed_out = request.form.get("timed_out") == "1" and attempt.deadline_at is not None \
+        and utcnow() >= attempt.deadline_at
+    attempt = attempts.submit(attempt.id, by="timer" if timed_out else "student")
     return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=_fresh(tok)), code=303)
 
 

@@ -131,7 +131,8 @@
     var warn = document.getElementById("timer-warning");
     var warned = {};
     var tick = function () {
-      var left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+      // Round up: show 0 and submit only once the deadline has really passed, not a second early.
+      var left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
       out.textContent = m + " min " + (s < 10 ? "0" : "") + s + " s";
       [300, 60].forEach(function (mark) {
@@ -143,6 +144,9 @@
       if (left === 0 && !submitting) {
         submitting = true;
         setStatus("Time is up. Submitting your saved answers…");
+        var flag = document.createElement("input");
+        flag.type = "hidden"; flag.name = "timed_out"; flag.value = "1";
+        form.appendChild(flag);
         submitWhenSaved(Math.max(0, (grace - 1) * 1000));
         return;
       }

@@ -94,3 +94,37 @@ def wait_saved(target, timeout_ms: int = 15_000):
     """Until the attempt page's status says every answer reached the server (it says "Saving…" meanwhile)."""
     target.wait_for_function("() => document.getElementById('save-status').textContent === 'All answers saved.'",
                              timeout=timeout_ms)
+
+
+def correct_pairs(app, attempt_id) -> set[tuple[str, str]]:
+    """The (name, value) form fields that answer every question of the attempt correctly."""
+    from lti_tool.extensions import db
+    from lti_tool.models import Attempt
+    from lti_tool.services.bank_store import item_type
+    from tests.support.forms import form_fields
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        pairs = set()
+        for i in attempt.items:
+            pairs |= set(form_fields(i.bank_item.type, f"q{i.position}", item_type(i.bank_item).correct_response()))
+        return pairs
+
+
+def answer_with_pointer(frame, pairs):
+    """Set every answer control to the given (name, value) pairs (Playwright clicks and selects)."""
+    want: dict[str, set] = {}
+    for name, value in pairs:
+        want.setdefault(name, set()).add(value)
+    for box in frame.locator("section.question input[type=radio], section.question input[type=checkbox]").all():
+        name, value = box.get_attribute("name"), box.get_attribute("value")
+        if value in want.get(name, ()):
+            box.check()
+    for sel in frame.locator("section.question select").all():
+        sel.select_option(next(iter(want.get(sel.get_attribute("name"), {""}))))
+
+
+def form_state(frame) -> set[tuple[str, str]]:
+    """What the answer controls on the page currently say, as (name, value) pairs."""
+    rows = frame.evaluate("""() => Array.from(document.querySelectorAll('section.question input, section.question select'))
+        .filter(e => e.name && (e.tagName === 'SELECT' ? e.value !== '' : e.checked)).map(e => [e.name, e.value])""")
+    return {tuple(r) for r in rows}
