@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from question_bank import selection
+from question_bank.types import get_type
 
 from ..extensions import db
 from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, ResponseStep
@@ -90,15 +91,15 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
         attempt.deadline_at = now + timedelta(minutes=assignment.time_limit_minutes * multiplier)
     db.session.add(attempt)
     db.session.flush()  # the id seeds the draw
-    rows = bank_store.current_items(assignment.blueprint.get("collections"))
-    items = [bank_store.to_item(r) for r in rows.values()]
+    items, row_ids = bank_store.drawable(assignment.blueprint.get("collections"))
+    by_id = {i.id: i for i in items}
     blueprint = selection.Blueprint.from_dict(assignment.blueprint)
     rng = random.Random(selection.seed_for(attempt.id, secret))
     drawn = selection.draw(blueprint, items, rng, seen_ids=_seen(lc), exposure=_exposure(assignment.id))
     for position, item_id in enumerate(drawn, start=1):
-        row = rows[item_id]
-        state = bank_store.item_type(row).start(rng)
-        db.session.add(AttemptItem(attempt_id=attempt.id, position=position, bank_item_id=row.id,
+        item = by_id[item_id]
+        state = get_type(item.type)(item.definition).start(rng)
+        db.session.add(AttemptItem(attempt_id=attempt.id, position=position, bank_item_id=row_ids[item_id],
                                    presentation=state))
     db.session.flush()
     return attempt

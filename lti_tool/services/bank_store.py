@@ -1,6 +1,10 @@
 """The bank in the database: bundled YAML synced by (id, version), imports in named collections."""
 from __future__ import annotations
 
+import threading
+
+from sqlalchemy import case, func
+
 from question_bank.bank import Bank, Item, content_hash, item_from_dict, load_bank
 from question_bank.types import get_type
 
@@ -87,6 +91,33 @@ def current_items(collections: list[str] | None = None) -> dict[str, BankItem]:
     if collections:
         q = q.where(BankItem.collection.in_(collections))
     return {r.item_id: r for r in db.session.execute(q).scalars()}
+
+
+_pool_cache: dict = {}
+_pool_lock = threading.Lock()
+
+
+def drawable(collections: list[str] | None = None) -> tuple[list[Item], dict[str, int]]:
+    """Current items as question_bank Items, and item id -> bank_item row id.
+
+    Cached per process and keyed by the table's generation (rows are never edited, only
+    added and retired), so a draw does not rebuild 200+ Items; new rows invalidate it.
+    """
+    generation = tuple(db.session.execute(db.select(
+        func.count(BankItem.id), func.max(BankItem.id),
+        func.sum(case((BankItem.current.is_(True), 1), else_=0)))).one())
+    key = (tuple(sorted(collections)) if collections else None, db.engine.url.render_as_string(), generation)
+    with _pool_lock:
+        hit = _pool_cache.get(key)
+    if hit is not None:
+        return hit
+    rows = current_items(collections)
+    pool = ([to_item(r) for r in rows.values()], {iid: r.id for iid, r in rows.items()})
+    with _pool_lock:
+        if len(_pool_cache) > 8:
+            _pool_cache.clear()
+        _pool_cache[key] = pool
+    return pool
 
 
 def item_type(row: BankItem):
