@@ -1,0 +1,67 @@
+"""Items in the database: versions never rewrite the past; imports are all-or-nothing."""
+import copy
+
+import pytest
+import yaml
+
+from lti_tool.extensions import db
+from lti_tool.models import Attempt, BankItem
+from lti_tool.services import attempts, bank_store
+from question_bank.bank import BankError, load_bank
+
+
+def _write(tmp_path, items):
+    p = tmp_path / "bank.yaml"
+    p.write_text(yaml.safe_dump({"items": items}, sort_keys=False))
+    return p
+
+
+def test_new_version_becomes_current_and_old_attempts_keep_theirs(client, platform, app, tmp_path):
+    resp, _, _ = platform.launch(client)
+    with app.app_context():
+        attempt = db.session.execute(db.select(Attempt)).scalar_one()
+        served = next(i for i in attempt.items if i.bank_item.type == "multiple_choice")
+        item_id, old_row = served.bank_item.item_id, served.bank_item_id
+        d = copy.deepcopy(load_bank().items[item_id].definition)
+        old_key = d["key"]
+        d["version"] = 2
+        d["key"] = next(o["id"] for o in d["options"] if o["id"] != old_key)  # a different key in v2
+        counts = bank_store.sync_bundled([_write(tmp_path, [d])])
+        assert counts == {"added": 1, "unchanged": 0}
+        rows = db.session.execute(db.select(BankItem).filter_by(item_id=item_id).order_by(BankItem.version)).scalars().all()
+        assert [(r.version, r.current) for r in rows] == [(1, False), (2, True)]
+        # the served attempt still grades against version 1
+        attempts.save_response(attempt, served.position, 1, old_key)
+        attempts.submit(attempt.id)
+        graded = db.session.get(Attempt, attempt.id)
+        item = next(i for i in graded.items if i.position == served.position)
+        assert item.bank_item_id == old_row and item.points == 1
+
+
+def test_changed_content_without_a_version_bump_is_refused(app, tmp_path):
+    with app.app_context():
+        item = next(iter(load_bank().items.values()))
+        d = copy.deepcopy(item.definition)
+        d["stem"] = d["stem"] + " Edited."
+        with pytest.raises(bank_store.BankSyncError, match="bump its version"):
+            bank_store.sync_bundled([_write(tmp_path, [d])])
+        # whitespace reflow alone is not a change
+        d2 = copy.deepcopy(item.definition)
+        d2["stem"] = "  " + d2["stem"].replace(" ", "\n ", 1)
+        assert bank_store.sync_bundled([_write(tmp_path, [d2])]) == {"added": 0, "unchanged": 1}
+
+
+def test_import_is_all_or_nothing(app):
+    bank = load_bank()
+    good = copy.deepcopy(next(i for i in bank.items.values() if not i.case_study).definition)
+    good["id"] = "imp-test-001"
+    bad = copy.deepcopy(good)
+    bad["id"] = "imp-test-002"
+    bad["key"] = "zz"
+    with app.app_context():
+        with pytest.raises(BankError):
+            bank_store.import_dicts([good, bad], "unit3", "upload.xml")
+        assert db.session.execute(db.select(BankItem).filter_by(collection="unit3")).first() is None
+        assert bank_store.import_dicts([good], "unit3", "upload.xml") == {"added": 1, "unchanged": 0}
+        items, _ = bank_store.drawable(["unit3"])
+        assert [i.id for i in items] == ["imp-test-001"]
