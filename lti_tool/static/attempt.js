@@ -17,6 +17,10 @@
   var submitting = false;
 
   function setStatus(text) { statusEl.textContent = text; }
+  function itemStatus(pos, text) {
+    var el = document.getElementById("status-" + pos);
+    if (el) { el.textContent = text; el.hidden = !text; }
+  }
   function nothingPending() { return Object.keys(pending).length === 0; }
 
   function itemData(section) {
@@ -53,6 +57,7 @@
       .then(function (res) {
         inflight[pos] = false;
         if (res.ok) {
+          itemStatus(pos, "");
           if (res.body.lt) tokenInput.value = res.body.lt;
           updateUnanswered(res.body.unanswered || []);
           if (dirty[pos]) { send(section); return; }
@@ -65,6 +70,9 @@
         } else if (res.status === 400) {
           if (dirty[pos]) { send(section); return; }
           delete pending[pos];
+          // Say so next to the question too, so the page does not look saved when it is not.
+          itemStatus(pos, "Not saved: " + String(res.body.error || "this answer is not valid").replace(/\.?$/, ".") +
+                     " Your last valid answer is kept.");
           setStatus("Question " + pos + " not saved: " + (res.body.error || "invalid answer"));
         } else { throw new Error(res.body.error || "save failed"); }
       })

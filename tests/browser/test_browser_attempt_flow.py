@@ -101,3 +101,26 @@ def test_two_tabs_submitting_make_one_grade_delivery(app, live, browser):
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.state == "graded" and attempt.items[0].points == attempt.items[0].max_points
+
+
+def test_an_answer_the_server_refuses_is_flagged_at_the_question(app, live, browser):
+    prepare_assignment(app, live, sections=[{"filter": {"type": "select_n"}, "count": 1}])
+    page = browser.new_page()
+    frame = launch_in_lms(page, live)
+    boxes = frame.locator("#question-1 input[type=checkbox]")
+    n = int(frame.locator("#question-1 [data-max-choices]").get_attribute("data-max-choices"))
+    for i in range(n):
+        boxes.nth(i).check()
+    wait_saved(frame)
+    assert frame.locator("#status-1").is_hidden()
+    boxes.nth(n).check()  # one more than allowed
+    message = frame.locator("#status-1")
+    message.wait_for()
+    assert "Not saved" in message.inner_text() and f"at most {n}" in message.inner_text()
+    assert "not saved" in frame.locator("#save-status").inner_text()  # announced (role=status)
+    boxes.nth(n).uncheck()
+    wait_saved(frame)
+    assert message.is_hidden()
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id_of(frame.url))
+        assert len(attempt.items[0].response) == n
