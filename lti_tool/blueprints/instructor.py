@@ -16,8 +16,10 @@ bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 def _settings_form(assignment, formdata=None):
     form = AssignmentForm(formdata=formdata, obj=None if formdata else assignment)
     form.blueprint_key.choices = assignments.blueprint_choices()
+    form.collections.choices = [(c, c) for c in assignments.collection_choices()]
     if formdata is None:
         form.blueprint_key.data = assignment.blueprint.get("key")
+        form.collections.data = assignment.blueprint.get("collections") or []
     return form
 
 
@@ -54,7 +56,8 @@ def settings():
     try:
         assignments.update_settings(link.assignment, assignments.Settings(
             form.blueprint_key.data, form.attempts_allowed.data, form.grading_method.data,
-            form.feedback_policy.data, float(form.points_possible.data), form.time_limit_minutes.data))
+            form.feedback_policy.data, float(form.points_possible.data), form.time_limit_minutes.data,
+            form.collections.data or None))
     except assignments.SettingsError as exc:
         return _render(tok, link, form, 400, exc.problems)
     return redirect(url_for("instructor.overview", lt=issue(tok), saved=1), code=303)

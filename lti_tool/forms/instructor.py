@@ -1,6 +1,6 @@
 """WTForms for the instructor pages. CSRF is the launch token (no cookies in an LMS iframe)."""
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField
+from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 
@@ -9,6 +9,7 @@ class AssignmentForm(FlaskForm):
         csrf = False  # the signed launch token in the form is the CSRF defence
 
     blueprint_key = SelectField("Question set (blueprint)", validators=[InputRequired()])
+    collections = SelectMultipleField("Draw only from these collections (none selected = all)", validators=[Optional()])
     attempts_allowed = IntegerField("Attempts allowed (0 = unlimited)", validators=[InputRequired(), NumberRange(0, 50)])
     grading_method = SelectField("Grade sent to the gradebook", choices=[
         ("highest", "Highest attempt"), ("latest", "Latest attempt"), ("first", "First attempt"), ("average", "Average")])

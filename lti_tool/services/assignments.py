@@ -30,6 +30,12 @@ class Settings:
     feedback_policy: str
     points_possible: float
     time_limit_minutes: int | None
+    collections: list[str] | None = None
+
+
+def collection_choices() -> list[str]:
+    from ..models import BankItem
+    return list(db.session.execute(db.select(BankItem.collection).distinct().order_by(BankItem.collection)).scalars())
 
 
 def blueprint_choices() -> list[tuple[str, str]]:
@@ -43,7 +49,7 @@ def update_settings(assignment: Assignment, s: Settings) -> None:
     if named is None:
         problems.append(f"unknown blueprint {s.blueprint_key!r}")
     else:
-        items = [bank_store.to_item(r) for r in bank_store.current_items().values()]
+        items, _ = bank_store.drawable(s.collections or None)
         problems += validate_blueprint(named.blueprint, items)
     if s.grading_method not in GRADING_METHODS:
         problems.append(f"grading method must be one of {', '.join(GRADING_METHODS)}")
@@ -52,7 +58,7 @@ def update_settings(assignment: Assignment, s: Settings) -> None:
     if problems:
         raise SettingsError(problems)
     d = named.blueprint.to_dict()
-    d["key"] = named.key
+    d["key"], d["collections"] = named.key, list(s.collections or []) or None
     assignment.blueprint = d
     assignment.attempts_allowed = s.attempts_allowed
     assignment.grading_method, assignment.feedback_policy = s.grading_method, s.feedback_policy

@@ -100,3 +100,22 @@ def test_accommodation_extends_the_deadline_of_an_open_attempt(client, platform,
     with app.app_context():
         after = db.session.execute(db.select(Attempt)).scalar_one().deadline_at
         assert (after - before).total_seconds() == 15 * 60 * 0.5
+
+
+def test_blueprint_limited_to_a_collection_is_validated_against_it(client, platform, app):
+    lt = _instructor(client, platform)
+    with app.app_context():
+        import copy
+        from lti_tool.services import bank_store
+        from question_bank.bank import load_bank
+        d = copy.deepcopy(next(i for i in load_bank().items.values() if i.type == "multiple_choice").definition)
+        d["id"], d["topic"] = "imp-unit3-001", "validation"
+        bank_store.import_dicts([d], "unit3", "unit3.xml")
+    page = client.get(f"/instructor/?lt={lt}").get_data(as_text=True)
+    assert 'value="unit3"' in page
+    resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=lt, collections="unit3"))
+    assert resp.status_code == 400 and "only 1 match" in resp.get_data(as_text=True)
+    resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=lt, collections=["bundled", "unit3"]))
+    assert resp.status_code == 303
+    with app.app_context():
+        assert db.session.execute(db.select(Assignment)).scalar_one().blueprint["collections"] == ["bundled", "unit3"]
