@@ -23,6 +23,10 @@ def _settings_form(assignment, formdata=None):
     return form
 
 
+def _problems(form) -> list[str]:
+    return [f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()]
+
+
 def _render(tok, link, form, status=200, problems=()):
     rows = db.session.execute(
         db.select(Attempt, User).join(User, User.id == Attempt.user_id)
@@ -51,8 +55,7 @@ def settings():
     link = staff_link(tok)
     form = _settings_form(link.assignment, request.form)
     if not form.validate():
-        problems = [f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()]
-        return _render(tok, link, form, 400, problems)
+        return _render(tok, link, form, 400, _problems(form))
     try:
         assignments.update_settings(link.assignment, assignments.Settings(
             form.blueprint_key.data, form.attempts_allowed.data, form.grading_method.data,
@@ -73,8 +76,7 @@ def accommodation(user_id):
         abort(404)
     form = AccommodationForm(request.form)
     if not form.validate():
-        return _render(tok, link, _settings_form(link.assignment), 400,
-                       [f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()])
+        return _render(tok, link, _settings_form(link.assignment), 400, _problems(form))
     assignments.set_accommodation(link.context_id, user.id, float(form.time_multiplier.data), form.extra_attempts.data)
     return redirect(url_for("instructor.overview", lt=issue(tok)), code=303)
 
