@@ -63,8 +63,14 @@ def item_views(attempt: Attempt, with_review: bool = False) -> list[ItemView]:
 
 
 def unanswered(attempt: Attempt) -> list[int]:
+    """Positions with no answer, read as two columns (this runs after every autosave)."""
     from question_bank.types.base import is_empty
-    return [i.position for i in attempt.items if is_empty(i.response)]
+
+    from ..extensions import db
+    from ..models import AttemptItem
+    rows = db.session.execute(db.select(AttemptItem.position, AttemptItem.response)
+                              .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
+    return [pos for pos, response in rows if is_empty(response)]
 
 
 def feedback_visible(attempt: Attempt) -> bool:
