@@ -93,7 +93,7 @@ def breakdown(attempt: Attempt) -> Breakdown:
     """By topic, and by the non-therapeutic techniques behind the options the student chose."""
     topics: dict = defaultdict(lambda: [0.0, 0.0])
     offered: dict = defaultdict(int)
-    chosen: dict = defaultdict(int)
+    chosen: dict = defaultdict(list)  # technique -> question positions where the student chose it
     for item in attempt.items:
         topics[item.bank_item.topic][0] += item.points or 0
         topics[item.bank_item.topic][1] += item.max_points or 0
@@ -103,12 +103,13 @@ def breakdown(attempt: Attempt) -> Breakdown:
         for tech in offered_here:
             offered[tech] += 1
         for tech in chosen_here:
-            chosen[tech] += 1
+            chosen[tech].append(item.position)
     techniques = []
-    for tech, n in sorted(chosen.items(), key=lambda kv: (-kv[1], kv[0])):
+    for tech, positions in sorted(chosen.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         info = TECHNIQUES.get(tech, {"therapeutic": True})
         if info.get("therapeutic"):
             continue
-        techniques.append({"technique": tech, "label": info.get("label", tech), "chosen_in": n,
-                           "offered_in": offered.get(tech, n), "review": info.get("review")})
+        techniques.append({"technique": tech, "label": info.get("label", tech), "chosen_in": len(positions),
+                           "offered_in": offered.get(tech, len(positions)), "review": info.get("review"),
+                           "questions": positions})
     return Breakdown(sorted((k, v[0], v[1]) for k, v in topics.items()), techniques)

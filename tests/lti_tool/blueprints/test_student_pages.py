@@ -48,6 +48,7 @@ def test_review_shows_rationales_topics_and_techniques(client, platform, app):
     assert "By topic" in page and "Communication patterns in your answers" in page
     label = TECHNIQUES[chosen[0]]["label"].lower()
     assert f"show <strong>{label}</strong> in" in page
+    assert re.search(r'<a href="#rq-\d+">question \d+</a>', page)  # links to the questions concerned
     with app.app_context():
         a = db.session.get(Attempt, aid)
         rationale = a.items[0].bank_item.definition.get("options", [{}])[0].get("rationale")
