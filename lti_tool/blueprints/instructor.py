@@ -5,9 +5,9 @@ from ..extensions import csrf, db
 from ..forms.instructor import AccommodationForm, AssignmentForm
 from ..grades import worker
 from ..launch_token import LaunchToken, issue
-from ..models import Accommodation, Attempt, Context, GradeDelivery, User
+from ..models import Accommodation, Attempt, GradeDelivery, User
 from ..services import assignments, attempts
-from ..services.launches import LaunchContext
+from ..services.launches import context_for
 from .auth import current_token, staff_link
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
@@ -86,8 +86,7 @@ def accommodation(user_id):
 def preview():
     tok, _ = current_token()
     link = staff_link(tok)
-    lc = LaunchContext(db.session.get(User, tok.user_id), db.session.get(Context, tok.context_id), link,
-                       link.assignment, is_staff=True, is_preview=True)
+    lc = context_for(tok.user_id, tok.context_id, link, is_staff=True, is_preview=True)
     attempt = attempts.start_or_resume(lc, current_app.config["SECRET_KEY"], new=True)
     token = issue(LaunchToken(tok.user_id, tok.context_id, link.id, attempt.id, "staff"))
     return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=token), code=303)

@@ -7,7 +7,7 @@ from ..models.attempts import IN_PROGRESS
 from ..models.base import utcnow
 from ..services import attempts, review
 from ..services.bank_store import item_type
-from ..services.launches import LaunchContext
+from ..services.launches import context_for
 from .auth import attempt_for, current_token
 
 bp = Blueprint("student", __name__)
@@ -97,11 +97,8 @@ def review_page(attempt_id):
 def again(attempt_id):
     tok, _ = current_token()
     attempt = attempt_for(tok, attempt_id)
-    from ..models import Context, User
-    from ..extensions import db
-    lc = LaunchContext(db.session.get(User, tok.user_id), db.session.get(Context, tok.context_id),
-                       attempt.assignment.resource_link, attempt.assignment, is_staff=tok.role == "staff",
-                       is_preview=attempt.is_preview, due_at=attempt.due_at)
+    lc = context_for(tok.user_id, tok.context_id, attempt.assignment.resource_link, is_staff=tok.role == "staff",
+                     is_preview=attempt.is_preview, due_at=attempt.due_at)
     new = attempts.start_or_resume(lc, current_app.config["SECRET_KEY"], new=True)
     token = issue(LaunchToken(tok.user_id, tok.context_id, tok.resource_link_id, new.id, tok.role))
     return redirect(url_for("student.attempt_page", attempt_id=new.id, lt=token), code=303)

@@ -70,6 +70,13 @@ def record_launch(launch: Launch, items_per_attempt: int) -> LaunchContext:
                          due_at=_parse_due(launch.custom) or assignment.due_at)
 
 
+def context_for(user_id: int, context_id: int, resource_link: ResourceLink, *, is_staff: bool,
+                is_preview: bool, due_at: datetime | None = None) -> LaunchContext:
+    """A LaunchContext rebuilt from a launch token, for actions after the launch."""
+    return LaunchContext(db.session.get(User, user_id), db.session.get(Context, context_id), resource_link,
+                         resource_link.assignment, is_staff, is_preview, due_at)
+
+
 def _upsert(model, **keys):
     row = db.session.execute(db.select(model).filter_by(**keys)).scalar_one_or_none()
     if row is None:
