@@ -49,16 +49,13 @@ def bare_rps(url: str) -> float:
 
 
 def rapport_rps(url: str) -> tuple[float, float]:
-    from flask_migrate import upgrade
-
+    from lti_tool.commands.run_cli import prepare
     from lti_tool import create_app
     from lti_tool.extensions import db
     from lti_tool.models import Attempt
-    from lti_tool.services.bank_store import item_type, sync_bundled
+    from lti_tool.services.bank_store import item_type
     app = create_app(settings_for_tests(url))
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        sync_bundled()
+    prepare(app)  # migrations, bundled bank, tool key
     platform = TestPlatform()
     platform.register(app)
     c = app.test_client()

@@ -18,20 +18,16 @@ N = 100
 
 
 def main():
-    from flask_migrate import upgrade
-
+    from lti_tool.commands.run_cli import prepare
     from lti_tool import create_app
     from lti_tool.extensions import db
     from lti_tool.grades import worker
     from lti_tool.models import Attempt
     from lti_tool.services import attempts
-    from lti_tool.services.bank_store import sync_bundled
     tmp = tempfile.mkdtemp()
     try:
         app = create_app(settings_for_tests(f"sqlite:///{tmp}/bench.db"))
-        with app.app_context():
-            upgrade(directory=app.extensions["migrate"].directory)
-            sync_bundled()
+        prepare(app)  # migrations, bundled bank, tool key
         platform = TestPlatform()
         platform.register(app)
         client = app.test_client()

@@ -9,15 +9,12 @@ from tests.support.platform import TestPlatform
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
     """Migrated schema plus the synced bundled bank, built once and copied per test."""
-    from flask_migrate import upgrade
-
+    from lti_tool.commands.run_cli import prepare
     from lti_tool import create_app
-    from lti_tool.services.bank_store import sync_bundled
     path = tmp_path_factory.mktemp("db") / "template.db"
     app = create_app(settings_for_tests(f"sqlite:///{path}"))
+    prepare(app)  # migrations, bundled bank, tool key
     with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        sync_bundled()
         from lti_tool.extensions import db
         db.engine.dispose()
     return path

@@ -41,14 +41,10 @@ def pg_url():
 
 @pytest.fixture(scope="module")
 def pg_app(pg_url):
-    from flask_migrate import upgrade
-
+    from lti_tool.commands.run_cli import prepare
     from lti_tool import create_app
-    from lti_tool.services.bank_store import sync_bundled
     app = create_app(settings_for_tests(pg_url))
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        sync_bundled()
+    prepare(app)  # migrations, bundled bank, tool key
     return app
 
 
