@@ -8,9 +8,8 @@ from ..launch_token import LaunchToken, verify
 from ..models import Attempt, ResourceLink
 
 
-def current_token() -> tuple[LaunchToken, str]:
-    raw = request.headers.get("X-Launch-Token") or request.form.get("lt") or request.args.get("lt")
-    return verify(raw), raw
+def current_token() -> LaunchToken:
+    return verify(request.headers.get("X-Launch-Token") or request.form.get("lt") or request.args.get("lt"))
 
 
 def attempt_for(tok: LaunchToken, attempt_id: int) -> Attempt:

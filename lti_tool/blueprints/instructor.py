@@ -43,7 +43,7 @@ def _render(tok, link, form, status=200, problems=()):
 
 @bp.get("/")
 def overview():
-    tok, _ = current_token()
+    tok = current_token()
     link = staff_link(tok)
     return _render(tok, link, _settings_form(link.assignment))
 
@@ -51,7 +51,7 @@ def overview():
 @bp.post("/settings")
 @csrf.exempt  # launch token
 def settings():
-    tok, _ = current_token()
+    tok = current_token()
     link = staff_link(tok)
     form = _settings_form(link.assignment, request.form)
     if not form.validate():
@@ -69,7 +69,7 @@ def settings():
 @bp.post("/accommodations/<int:user_id>")
 @csrf.exempt
 def accommodation(user_id):
-    tok, _ = current_token()
+    tok = current_token()
     link = staff_link(tok)
     user = db.session.get(User, user_id)
     if user is None or user.platform_id != link.context.deployment.platform_id:
@@ -84,7 +84,7 @@ def accommodation(user_id):
 @bp.post("/preview")
 @csrf.exempt  # launch token
 def preview():
-    tok, _ = current_token()
+    tok = current_token()
     link = staff_link(tok)
     lc = context_for(tok.user_id, tok.context_id, link, is_staff=True, is_preview=True)
     attempt = attempts.start_or_resume(lc, current_app.config["SECRET_KEY"], new=True)
@@ -95,7 +95,7 @@ def preview():
 @bp.post("/deliveries/<int:row_id>/retry")
 @csrf.exempt
 def retry_delivery(row_id):
-    tok, _ = current_token()
+    tok = current_token()
     link = staff_link(tok)
     row = db.session.get(GradeDelivery, row_id)
     if row is None or row.resource_link_id != link.id:

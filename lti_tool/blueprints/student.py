@@ -13,17 +13,13 @@ from .auth import attempt_for, current_token
 bp = Blueprint("student", __name__)
 
 
-def _fresh(tok: LaunchToken) -> str:
-    return issue(tok)
-
-
 @bp.get("/attempt/<int:attempt_id>")
 def attempt_page(attempt_id):
-    tok, _ = current_token()
+    tok = current_token()
     attempt = attempt_for(tok, attempt_id)
     if attempt.state == IN_PROGRESS and attempts.overdue(attempt):
         attempt = attempts.submit(attempt.id, by="timer")
-    token = _fresh(tok)
+    token = issue(tok)
     if attempt.state != IN_PROGRESS:
         return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=token), code=303)
     return render_template("student/attempt.html", attempt=attempt, items=review.item_views(attempt),
@@ -34,7 +30,7 @@ def attempt_page(attempt_id):
 @bp.post("/attempt/<int:attempt_id>/save")
 @csrf.exempt  # the launch token is the CSRF defence here
 def save(attempt_id):
-    tok, _ = current_token()
+    tok = current_token()
     attempt = attempt_for(tok, attempt_id)
     try:
         position, seq = int(request.form["position"]), int(request.form["seq"])
@@ -49,44 +45,46 @@ def save(attempt_id):
         return jsonify(error=str(exc)), 400
     result = attempts.save_response(attempt, position, seq, response)
     return jsonify(saved=True, applied=result.applied, seq=result.seq,
-                   saved_at=result.saved_at.isoformat(), lt=_fresh(tok),
+                   saved_at=result.saved_at.isoformat(), lt=issue(tok),
                    unanswered=review.unanswered(attempt))
+
+
+def _form_responses(attempt) -> dict:
+    out = {}
+    for item in attempt.items:
+        try:
+            out[item.position] = item_type(item.bank_item).from_form(request.form, review.prefix_for(item.position))
+        except ValueError:
+            continue  # a malformed field: keep whatever was autosaved
+    return out
 
 
 @bp.post("/attempt/<int:attempt_id>/submit")
 @csrf.exempt
 def submit(attempt_id):
-    tok, _ = current_token()
+    tok = current_token()
     attempt = attempt_for(tok, attempt_id)
-    if attempt.state == IN_PROGRESS and not attempts.overdue(attempt):
-        # The form carries every answer too, so a save lost in flight is not lost.
-        for item in attempt.items:
-            t = item_type(item.bank_item)
-            try:
-                response = t.from_form(request.form, review.prefix_for(item.position))
-            except ValueError:
-                continue
-            # Only answers never autosaved: a stale second tab must not overwrite newer saves.
-            if item.response is None and response is not None and request.form.get("has_answers") == "1":
-                attempts.save_response(attempt, item.position, item.response_seq + 1, response)
+    if attempt.state == IN_PROGRESS and request.form.get("has_answers") == "1":
+        # The form carries every answer too, so a save lost in flight (or no JavaScript) loses nothing.
+        attempts.save_unsaved(attempt, _form_responses(attempt))
     # The page's own timer posts with timed_out=1; believe it only once the deadline has passed.
     timed_out = request.form.get("timed_out") == "1" and attempt.deadline_at is not None \
         and utcnow() >= attempt.deadline_at
     attempt = attempts.submit(attempt.id, by="timer" if timed_out else "student")
-    return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=_fresh(tok)), code=303)
+    return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
 
 
 @bp.get("/attempt/<int:attempt_id>/review")
 def review_page(attempt_id):
-    tok, _ = current_token()
+    tok = current_token()
     attempt = attempt_for(tok, attempt_id)
     if attempt.state == IN_PROGRESS:
-        return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=_fresh(tok)), code=303)
+        return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
     show = review.feedback_visible(attempt)
     acc = attempts.accommodation(tok.context_id, tok.user_id)
     allowed = attempts.attempts_allowed(attempt.assignment, acc)
     can_retry = allowed is None or attempt.number < allowed or attempt.is_preview
-    return render_template("student/review.html", attempt=attempt, show=show, token=_fresh(tok),
+    return render_template("student/review.html", attempt=attempt, show=show, token=issue(tok),
                            items=review.item_views(attempt, with_review=show),
                            breakdown=review.breakdown(attempt) if show else None,
                            can_retry=can_retry, allowed=allowed)
@@ -95,7 +93,7 @@ def review_page(attempt_id):
 @bp.post("/attempt/<int:attempt_id>/again")
 @csrf.exempt
 def again(attempt_id):
-    tok, _ = current_token()
+    tok = current_token()
     attempt = attempt_for(tok, attempt_id)
     lc = context_for(tok.user_id, tok.context_id, attempt.assignment.resource_link, is_staff=tok.role == "staff",
                      is_preview=attempt.is_preview, due_at=attempt.due_at)

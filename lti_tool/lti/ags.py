@@ -72,8 +72,7 @@ def _retry_after(resp: requests.Response | None) -> float | None:
 def post_score(platform: Platform, lineitem_url: str, scopes: list[str], score: dict,
                session: requests.Session | None = None) -> PostResult:
     """POST one score to `lineitem_url`/scores. Never raises for HTTP or network trouble."""
-    session = session or requests.Session()
-    session.request = _with_timeout(session.request)
+    session = session or _TimeoutSession()
     connector = TenantServiceConnector(registration_for(platform), requests_session=session)
     service = AssignmentsGradesService(connector, {"scope": list(scopes) or [SCORE_SCOPE], "lineitem": lineitem_url})
 
@@ -96,8 +95,9 @@ def post_score(platform: Platform, lineitem_url: str, scopes: list[str], score: 
         return PostResult(False, None, f"{exc.__class__.__name__}: {exc}")
 
 
-def _with_timeout(fn, timeout: float = 15.0):
-    def call(method, url, **kw):
-        kw.setdefault("timeout", timeout)
-        return fn(method, url, **kw)
-    return call
+class _TimeoutSession(requests.Session):
+    """pylti1p3 passes no timeout; an LMS that hangs must not hang the worker."""
+
+    def request(self, method, url, **kw):
+        kw.setdefault("timeout", 15.0)
+        return super().request(method, url, **kw)

@@ -5,6 +5,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +13,7 @@ from question_bank import selection
 from question_bank.types import get_type
 
 from ..extensions import db
-from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, ResponseStep
+from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, ResourceLink, ResponseStep
 from ..models.attempts import GRADED, IN_PROGRESS, SUBMITTED
 from ..models.base import utcnow
 from . import bank_store, grading
@@ -107,7 +108,6 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
 
 def _seen(lc: LaunchContext) -> frozenset[str]:
     """Items this student was served anywhere in this course."""
-    from ..models import ResourceLink
     q = (db.select(BankItem.item_id).join(AttemptItem, AttemptItem.bank_item_id == BankItem.id)
          .join(Attempt, Attempt.id == AttemptItem.attempt_id)
          .join(Assignment, Assignment.id == Attempt.assignment_id)
@@ -124,9 +124,8 @@ def _exposure(assignment_id: int) -> dict[str, int]:
     return dict(db.session.execute(q).all())
 
 
-def grace(app_grace: int | None = None) -> timedelta:
-    from flask import current_app
-    return timedelta(seconds=app_grace if app_grace is not None else current_app.config["SUBMIT_GRACE_SECONDS"])
+def grace() -> timedelta:
+    return timedelta(seconds=current_app.config["SUBMIT_GRACE_SECONDS"])
 
 
 def overdue(attempt: Attempt, now: datetime | None = None) -> bool:
@@ -166,6 +165,17 @@ def save_response(attempt: Attempt, position: int, seq: int, response) -> SaveRe
         return SaveResult(False, seq, now)
     db.session.refresh(item)
     return SaveResult(applied, item.response_seq, now)
+
+
+def save_unsaved(attempt: Attempt, responses: dict) -> None:
+    """Answers sent with the submit form, kept only for questions never autosaved:
+    a stale second tab must not overwrite newer saves."""
+    if overdue(attempt):
+        return
+    for item in attempt.items:
+        response = responses.get(item.position)
+        if item.response is None and response is not None:
+            save_response(attempt, item.position, item.response_seq + 1, response)
 
 
 def submit(attempt_id: int, by: str = "student") -> Attempt:

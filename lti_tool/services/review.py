@@ -4,9 +4,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from question_bank.types.base import is_empty
 from question_bank.vocabulary import TECHNIQUES
 
-from ..models import Attempt
+from ..extensions import db
+from ..models import Attempt, AttemptItem
 from ..models.attempts import GRADED
 from ..models.base import utcnow
 from . import bank_store
@@ -64,10 +66,6 @@ def item_views(attempt: Attempt, with_review: bool = False) -> list[ItemView]:
 
 def unanswered(attempt: Attempt) -> list[int]:
     """Positions with no answer, read as two columns (this runs after every autosave)."""
-    from question_bank.types.base import is_empty
-
-    from ..extensions import db
-    from ..models import AttemptItem
     rows = db.session.execute(db.select(AttemptItem.position, AttemptItem.response)
                               .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
     return [pos for pos, response in rows if is_empty(response)]
