@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .commands import bank_cli, platform_cli, run_cli
+from .commands import bank_cli, grades_cli, platform_cli, run_cli
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +19,7 @@ cli.add_command(run_cli.demo)
 cli.add_command(run_cli.db)
 cli.add_command(platform_cli.platform)
 cli.add_command(bank_cli.bank)
+cli.add_command(grades_cli.grades)
 
 
 def main(argv=None) -> int:

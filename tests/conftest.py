@@ -40,6 +40,8 @@ def client(app):
 
 @pytest.fixture
 def platform(app):
+    from lti_tool.lti.ags import TenantServiceConnector
+    TenantServiceConnector.forget()  # each test's platform issues its own tokens
     p = TestPlatform()
     p.register(app)
     yield p

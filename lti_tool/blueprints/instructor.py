@@ -3,10 +3,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from ..extensions import csrf, db
 from ..forms.instructor import AccommodationForm, AssignmentForm
-from ..grades import worker
 from ..launch_token import LaunchToken, issue
-from ..models import Accommodation, Attempt, GradeDelivery, User
-from ..services import assignments, attempts
+from ..models import Accommodation, Attempt, GradeSync, User
+from ..services import assignments, attempts, grade_sync
 from ..services.launches import context_for
 from .auth import current_token, staff_link
 
@@ -27,17 +26,22 @@ def _problems(form) -> list[str]:
     return [f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()]
 
 
-def _render(tok, link, form, status=200, problems=()):
+def _render(tok, link, form, status=200, problems=(), reconciliation=None):
     rows = db.session.execute(
         db.select(Attempt, User).join(User, User.id == Attempt.user_id)
         .where(Attempt.assignment_id == link.assignment.id).order_by(User.name, Attempt.number)).all()
-    deliveries = {d.attempt_id: d for d in db.session.execute(
-        db.select(GradeDelivery).where(GradeDelivery.resource_link_id == link.id).order_by(GradeDelivery.id)).scalars()}
+    syncs = {r.user_id: r for r in db.session.execute(
+        db.select(GradeSync).where(GradeSync.resource_link_id == link.id)).scalars()}
+    last_attempt = {}
+    for attempt, user in rows:
+        last_attempt[user.id] = attempt.id
     accs = {a.user_id: a for a in db.session.execute(
         db.select(Accommodation).filter_by(context_id=link.context_id)).scalars()}
     students = sorted({u.id: u for _, u in rows}.values(), key=lambda u: u.name or u.sub)
     return render_template("instructor/overview.html", link=link, assignment=link.assignment, rows=rows,
-                           deliveries=deliveries, token=issue(tok), form=form, problems=problems,
+                           syncs=syncs, status_of=grade_sync.status_of, last_attempt=last_attempt,
+                           outages=grade_sync.outages([link.id]), no_service_fix=grade_sync.NO_SERVICE_FIX,
+                           reconciliation=reconciliation, token=issue(tok), form=form, problems=problems,
                            students=students, accs=accs), status
 
 
@@ -92,13 +96,24 @@ def preview():
     return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=token), code=303)
 
 
-@bp.post("/deliveries/<int:row_id>/retry")
+@bp.post("/grades/<int:row_id>/send-again")
 @csrf.exempt
-def retry_delivery(row_id):
+def send_again(row_id):
+    """Posts the student's current score (never an older one), whatever happened before."""
     tok = current_token()
     link = staff_link(tok)
-    row = db.session.get(GradeDelivery, row_id)
+    row = db.session.get(GradeSync, row_id)
     if row is None or row.resource_link_id != link.id:
         abort(404)
-    worker.retry(row.id)
+    grade_sync.send_again(row)
     return redirect(url_for("instructor.overview", lt=issue(tok)), code=303)
+
+
+@bp.post("/grades/reconcile")
+@csrf.exempt
+def reconcile():
+    """Compare the LMS gradebook with what Rapport says it should hold; optionally queue fixes."""
+    tok = current_token()
+    link = staff_link(tok)
+    report = grade_sync.reconcile(link, queue=request.form.get("queue") == "1")
+    return _render(tok, link, _settings_form(link.assignment), reconciliation=report)

@@ -5,7 +5,7 @@ from ..extensions import csrf
 from ..launch_token import LaunchToken, issue
 from ..models.attempts import IN_PROGRESS
 from ..models.base import utcnow
-from ..services import attempts, review
+from ..services import attempts, grade_sync, review
 from ..services.bank_store import item_type
 from ..services.launches import context_for
 from .auth import attempt_for, current_token
@@ -64,6 +64,7 @@ def _form_responses(attempt) -> dict:
 def submit(attempt_id):
     tok = current_token()
     attempt = attempt_for(tok, attempt_id)
+    attempts.request_submit(attempt)
     if attempt.state == IN_PROGRESS and request.form.get("has_answers") == "1":
         # The form carries every answer too, so a save lost in flight (or no JavaScript) loses nothing.
         attempts.save_unsaved(attempt, _form_responses(attempt))
@@ -87,7 +88,8 @@ def review_page(attempt_id):
     return render_template("student/review.html", attempt=attempt, show=show, token=issue(tok),
                            items=review.item_views(attempt, with_review=show),
                            breakdown=review.breakdown(attempt) if show else None,
-                           can_retry=can_retry, allowed=allowed)
+                           can_retry=can_retry, allowed=allowed,
+                           sync=grade_sync.sync_status(attempt.assignment.resource_link, attempt.user_id))
 
 
 @bp.post("/attempt/<int:attempt_id>/again")

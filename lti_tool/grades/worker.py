@@ -1,6 +1,10 @@
-"""Delivers queued scores to the platform's AGS endpoint. Runs as `rapport worker` or a thread.
+"""Posts each changed gradebook score to the platform's AGS endpoint. Runs as `rapport worker`
+or as a thread of `rapport serve`/`demo`; the student's request never waits on the LMS.
 
-The student's request only writes the grade_delivery row; this loop does the HTTP.
+What is posted is computed now, from the graded attempts (services.grade_sync), with the row's
+state timestamp. A platform down for hours is retried, with capped backoff, for as long as
+GRADE_RETRY_HORIZON_HOURS; only a refusal that cannot heal (this user cannot be graded) or the
+end of the horizon stops it.
 """
 from __future__ import annotations
 
@@ -9,115 +13,141 @@ import random
 import threading
 from datetime import timedelta
 
-from sqlalchemy import func
+from flask import current_app
+from sqlalchemy import case
 
 from ..extensions import db
 from ..lti.ags import post_score
-from ..models import GradeDelivery
+from ..lti.platform_errors import CONFLICT, NOT_GRADABLE
+from ..models import GradeSync
 from ..models.base import utcnow
 from ..models.grades import DEAD, DELIVERED, FAILED, PENDING
+from ..services.grade_sync import GradebookScore, gradebook_score
 
 log = logging.getLogger("rapport.grades")
 CLAIM_SECONDS = 120
 
 
-def _claim(limit: int) -> list[GradeDelivery]:
-    """Rows due now. SKIP LOCKED on PostgreSQL keeps several workers off the same row;
-    the claimed_until lease also lets a row stuck by a crashed worker be retried."""
+def _claim(limit: int) -> list[tuple[GradeSync, object]]:
+    """Rows due now, each with the claim stamp that proves this worker still owns it.
+    SKIP LOCKED on PostgreSQL keeps several workers off one row; the claim's expiry lets a row
+    left by a crashed worker be taken over."""
     now = utcnow()
-    q = (db.select(GradeDelivery)
-         .where(GradeDelivery.status.in_([PENDING, FAILED]), GradeDelivery.next_try_at <= now,
-                (GradeDelivery.claimed_until.is_(None)) | (GradeDelivery.claimed_until < now))
-         .order_by(GradeDelivery.next_try_at).limit(limit))
+    q = (db.select(GradeSync)
+         .where(GradeSync.status.in_([PENDING, FAILED]), GradeSync.next_try_at <= now,
+                (GradeSync.claimed_until.is_(None)) | (GradeSync.claimed_until < now))
+         .order_by(GradeSync.next_try_at).limit(limit))
     if db.engine.dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     rows = db.session.execute(q).scalars().all()
+    claim = now + timedelta(seconds=CLAIM_SECONDS)
     for row in rows:
-        row.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
+        row.claimed_until = claim
     db.session.commit()
-    return rows
+    return [(row, claim) for row in rows]
 
 
-def _score_timestamp(row: GradeDelivery):
-    """Later, to the second, than any score already sent for this user and line item
-    (Moodle answers 409 to a timestamp that is not)."""
-    now = utcnow().replace(microsecond=0)
-    last = db.session.execute(
-        db.select(func.max(GradeDelivery.sent_timestamp)).where(
-            GradeDelivery.user_id == row.user_id, GradeDelivery.lineitem_url == row.lineitem_url,
-            GradeDelivery.sent_timestamp.is_not(None))).scalar()
-    if last is not None:
-        if now <= last:
-            now = last + timedelta(seconds=1)
-    return now
+def _iso(dt):
+    return dt.isoformat(timespec="seconds").replace("+00:00", "Z") if dt else None
 
 
-def score_payload(row: GradeDelivery, timestamp) -> dict:
-    def iso(dt):
-        return dt.isoformat().replace("+00:00", "Z") if dt else None
-    payload = {
+def score_payload(row: GradeSync, score: GradebookScore) -> dict:
+    return {
         "userId": row.user.sub,
-        "scoreGiven": row.score_given,
-        "scoreMaximum": row.score_maximum,
+        "scoreGiven": score.score_given,
+        "scoreMaximum": score.score_maximum,
         "activityProgress": "Completed",
         "gradingProgress": "FullyGraded",
-        "timestamp": iso(timestamp),
-        "submission": {"startedAt": iso(row.started_at), "submittedAt": iso(row.submitted_at)},
+        # The state's own time, not the clock: a stale post is then older than what the
+        # platform holds, and a platform that refuses older scores refuses it.
+        "timestamp": _iso(row.state_at),
+        "submission": {"startedAt": _iso(score.started_at), "submittedAt": _iso(score.submitted_at)},
     }
-    return payload
 
 
-def _backoff(tries: int, retry_after: float | None) -> timedelta:
-    base = min(3600.0, 2.0 * (2 ** (tries - 1)))
-    delay = base * (0.5 + random.random())  # jitter so a recovering LMS is not stampeded
+def backoff(tries: int, retry_after: float | None, cap_seconds: float) -> timedelta:
+    """Exponential from 2 s, capped, with jitter so a recovering LMS is not stampeded."""
+    base = min(cap_seconds, 2.0 * (2 ** min(tries - 1, 30)))
+    delay = base * (0.5 + random.random())
     if retry_after is not None:
-        delay = max(delay, retry_after)
+        delay = max(delay, min(retry_after, 6 * 3600.0))
     return timedelta(seconds=delay)
 
 
-def deliver(row: GradeDelivery, max_tries: int, session=None) -> str:
-    platform = row.user.platform
-    timestamp = _score_timestamp(row)
-    row.sent_timestamp = timestamp  # reserve it before the POST so a concurrent row picks a later one
+def _finish(row_id: int, claim, **values) -> bool:
+    """Write the outcome only if this worker still holds the claim (a worker that stalled past
+    its claim must not overwrite what the next one did)."""
+    values["claimed_until"] = None
+    done = db.session.execute(db.update(GradeSync).where(GradeSync.id == row_id, GradeSync.claimed_until == claim)
+                              .values(**values)).rowcount == 1
     db.session.commit()
-    result = post_score(platform, row.lineitem_url, row.resource_link.ags_scopes or [],
-                        score_payload(row, timestamp), session=session)
-    row.tries += 1
-    row.last_status = result.status
-    row.claimed_until = None
+    return done
+
+
+def _delivered(row: GradeSync, seq: int, claim, score: GradebookScore | None, note: str | None) -> str:
+    now = utcnow()
+    values = dict(delivered_seq=seq, delivered_at=now, tries=0, failing_since=None, last_status=None,
+                  last_error=note, last_fix=None, last_error_kind=None, delivered_state_at=row.state_at,
+                  # A change that arrived while posting leaves the row pending, to be posted next.
+                  status=case((GradeSync.requested_seq == seq, DELIVERED), else_=PENDING), next_try_at=now)
+    if score is not None:
+        values.update(delivered_score=score.score_given, delivered_maximum=score.score_maximum)
+    _finish(row.id, claim, **values)
+    return db.session.execute(db.select(GradeSync.status).where(GradeSync.id == row.id)).scalar_one()
+
+
+def deliver(row: GradeSync, claim, session=None) -> str:
+    config = current_app.config
+    # Read the row's change counter before the attempts: a submit committed in between is then
+    # either in the score or counted as a newer change, never lost.
+    db.session.refresh(row)
+    seq, state_at = row.requested_seq, row.state_at
+    link = row.resource_link
+    score = gradebook_score(link.assignment, row.user_id) if link.assignment else None
+    if score is None:  # nothing graded any more: nothing to send
+        return _delivered(row, seq, claim, None, "nothing to send")
+    result = post_score(row.user.platform, row.lineitem_url, link.ags_scopes or [], score_payload(row, score),
+                        session=session, jwks_url=config["BASE_URL"] + "/lti/jwks")
     if result.ok:
-        row.status, row.delivered_at, row.last_error = DELIVERED, utcnow(), None
-    elif result.status == 409:
-        # Same-second collision (Moodle): retry at once with a later timestamp.
-        row.status, row.last_error, row.next_try_at = FAILED, result.message, utcnow() + timedelta(seconds=1)
-    elif result.status is not None and 400 <= result.status < 500 and result.status not in (408, 429):
-        row.status, row.last_error = DEAD, f"permanent error: {result.message}"
-    elif row.tries >= max_tries:
-        row.status, row.last_error = DEAD, f"gave up after {row.tries} tries: {result.message}"
+        status = _delivered(row, seq, claim, score, None)
+    elif result.error.kind == CONFLICT:
+        # The platform holds a score at least as new as this state (ours, sent before a crash
+        # cut off the answer, or a grade entered in the LMS). Never bump the clock to force it.
+        status = _delivered(row, seq, claim, score, "the gradebook already held this or a newer score")
     else:
-        row.status, row.last_error = FAILED, result.message
-        row.next_try_at = utcnow() + _backoff(row.tries, result.retry_after)
-    db.session.commit()
-    log.info("grade_delivery %s -> %s (%s)", row.id, row.status, result.message)
-    return row.status
+        now = utcnow()
+        since = row.failing_since or now
+        horizon = timedelta(hours=config["GRADE_RETRY_HORIZON_HOURS"])
+        tries = row.tries + 1
+        err = dict(tries=tries, last_status=result.status, last_error=result.error.message,
+                   last_fix=result.error.fix, last_error_kind=result.error.kind, failing_since=since)
+        if result.error.kind == NOT_GRADABLE:
+            status = DEAD
+        elif now - since >= horizon:
+            status = DEAD
+            err["last_error"] = f"gave up after {tries} tries over {_hours(now - since)}: {result.error.message}"
+        else:
+            status = FAILED
+            err["next_try_at"] = now + backoff(tries, result.retry_after, config["GRADE_RETRY_MAX_INTERVAL"])
+        _finish(row.id, claim, status=status, **err)
+    log.info("grade_sync %s (user %s) seq %s -> %s (%s)", row.id, row.user_id, seq, status, result.message)
+    return status
 
 
-def run_once(max_tries: int = 8, limit: int = 20, session=None) -> int:
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.1f} hours" if hours >= 1 else f"{delta.total_seconds() / 60:.0f} minutes"
+
+
+def run_once(limit: int = 20, session=None) -> int:
     rows = _claim(limit)
-    for row in rows:
+    for row, claim in rows:
         try:
-            deliver(row, max_tries, session=session)
-        except Exception:  # one bad row must not stop the others
-            log.exception("grade_delivery %s failed unexpectedly", row.id)
+            deliver(row, claim, session=session)
+        except Exception:  # one bad row must not stop the others; its claim expires and it is retried
+            log.exception("grade_sync %s failed unexpectedly", row.id)
             db.session.rollback()
     return len(rows)
-
-
-def retry(row_id: int) -> None:
-    """Instructor's retry of a dead-lettered row."""
-    row = db.session.get(GradeDelivery, row_id)
-    row.status, row.tries, row.next_try_at, row.claimed_until = PENDING, 0, utcnow(), None
-    db.session.commit()
 
 
 def run_forever(app, stop: threading.Event) -> None:
@@ -127,7 +157,7 @@ def run_forever(app, stop: threading.Event) -> None:
         with app.app_context():
             try:
                 sweep_overdue()
-                busy = run_once(app.config["GRADE_MAX_TRIES"])
+                busy = run_once()
             except Exception:
                 log.exception("grade worker loop error")
                 db.session.rollback()

@@ -1,4 +1,5 @@
-"""Assignment and Grade Services: post one score, with an access-token cache that keeps tenants apart."""
+"""Assignment and Grade Services: post one score, read a line item's results, with an access-token
+cache that keeps tenants apart."""
 from __future__ import annotations
 
 import json
@@ -12,9 +13,11 @@ from pylti1p3.exception import LtiServiceException
 from pylti1p3.service_connector import ServiceConnector
 
 from ..models import Platform
+from .platform_errors import UNREACHABLE, REFUSED, PlatformError, describe_http, describe_network
 from .tool_config import registration_for
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+RESULT_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
 SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
 
 
@@ -55,8 +58,20 @@ class TenantServiceConnector(ServiceConnector):
 class PostResult:
     ok: bool
     status: int | None
-    message: str
+    error: PlatformError | None = None
     retry_after: float | None = None
+
+    @property
+    def message(self) -> str:
+        return "delivered" if self.ok else self.error.message
+
+
+class ResultsUnavailable(Exception):
+    """The line item's results could not be read; `error` says why in one line."""
+
+    def __init__(self, error: PlatformError):
+        super().__init__(error.message)
+        self.error = error
 
 
 def _retry_after(resp: requests.Response | None) -> float | None:
@@ -69,12 +84,38 @@ def _retry_after(resp: requests.Response | None) -> float | None:
         return None
 
 
+def _stage(resp: requests.Response, registration) -> str:
+    token_url = registration.get_auth_token_url() or ""
+    return "token" if resp.request is not None and resp.request.url == token_url else "score"
+
+
+def _describe(exc: Exception, registration, url: str, jwks_url: str | None) -> PlatformError:
+    if isinstance(exc, LtiServiceException):
+        resp = exc.response
+        if resp.ok:  # a 200 whose body was not the JSON token we asked for
+            return describe_http("token", resp.url, resp.status_code, "not a JSON token response",
+                                 resp.headers.get("Content-Type", ""), resp.text, jwks_url)
+        return describe_http(_stage(resp, registration), resp.url, resp.status_code, resp.reason or "",
+                             resp.headers.get("Content-Type", ""), resp.text, jwks_url)
+    if isinstance(exc, requests.RequestException):
+        request = getattr(exc, "request", None)
+        return describe_network(getattr(request, "url", None) or url, exc)
+    # A malformed token response and the like: retry, keep the reason.
+    return PlatformError(UNREACHABLE, f"{exc.__class__.__name__}: {str(exc)[:160]}",
+                         "The LMS answered something Rapport could not read; it keeps retrying.")
+
+
+def _service(platform: Platform, lineitem_url: str, scopes: list[str], session) -> tuple:
+    registration = registration_for(platform)
+    connector = TenantServiceConnector(registration, requests_session=session or _TimeoutSession())
+    return registration, AssignmentsGradesService(connector, {"scope": list(scopes) or [SCORE_SCOPE],
+                                                              "lineitem": lineitem_url})
+
+
 def post_score(platform: Platform, lineitem_url: str, scopes: list[str], score: dict,
-               session: requests.Session | None = None) -> PostResult:
+               session: requests.Session | None = None, jwks_url: str | None = None) -> PostResult:
     """POST one score to `lineitem_url`/scores. Never raises for HTTP or network trouble."""
-    session = session or _TimeoutSession()
-    connector = TenantServiceConnector(registration_for(platform), requests_session=session)
-    service = AssignmentsGradesService(connector, {"scope": list(scopes) or [SCORE_SCOPE], "lineitem": lineitem_url})
+    registration, service = _service(platform, lineitem_url, scopes, session)
 
     class _Score:  # the library only calls get_value()
         @staticmethod
@@ -83,16 +124,28 @@ def post_score(platform: Platform, lineitem_url: str, scopes: list[str], score: 
 
     try:
         service.put_grade(_Score())
-        return PostResult(True, 200, "delivered")
-    except LtiServiceException as exc:
-        resp = exc.response
-        # Moodle puts its reason in the status line and sends "[]".
-        reason = f"{resp.status_code} {resp.reason or ''} {resp.text[:300]}".strip()
-        return PostResult(False, resp.status_code, reason, _retry_after(resp))
-    except requests.RequestException as exc:
-        return PostResult(False, None, f"network error: {exc.__class__.__name__}: {exc}")
-    except Exception as exc:  # a malformed token response and the like: retry, keep the reason
-        return PostResult(False, None, f"{exc.__class__.__name__}: {exc}")
+        return PostResult(True, 200)
+    except Exception as exc:  # every failure becomes a readable, classified result
+        resp = getattr(exc, "response", None)
+        error = _describe(exc, registration, lineitem_url, jwks_url)
+        if getattr(resp, "status_code", None) == 401:  # a revoked or expired token: fetch a new one next time
+            TenantServiceConnector.forget(f"{registration.get_issuer()}|{registration.get_client_id()}|")
+        return PostResult(False, getattr(resp, "status_code", None), error, _retry_after(resp))
+
+
+def get_results(platform: Platform, lineitem_url: str, scopes: list[str],
+                session: requests.Session | None = None, jwks_url: str | None = None) -> list[dict]:
+    """Every result of the line item (AGS result.readonly), across pages."""
+    if RESULT_SCOPE not in (scopes or []):
+        raise ResultsUnavailable(PlatformError(
+            REFUSED, "the LMS did not grant Rapport the scope to read results (result.readonly)",
+            "Enable the grade service's results scope for this tool in the LMS "
+            "(in Moodle: IMS LTI Assignment and Grade Services: \"Use this service for grade sync and column management\")."))
+    registration, service = _service(platform, lineitem_url, scopes, session)
+    try:
+        return list(service.get_grades())
+    except Exception as exc:
+        raise ResultsUnavailable(_describe(exc, registration, lineitem_url, jwks_url)) from exc
 
 
 class _TimeoutSession(requests.Session):

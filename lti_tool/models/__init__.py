@@ -2,10 +2,10 @@
 from .lti import Platform, Deployment, ToolKey, LaunchState, Context, User, ResourceLink
 from .assessments import BankItem, Assignment
 from .attempts import Attempt, AttemptItem, ResponseStep, Accommodation
-from .grades import GradeDelivery
+from .grades import GradeSync
 
 __all__ = [
     "Platform", "Deployment", "ToolKey", "LaunchState", "Context", "User", "ResourceLink",
     "BankItem", "Assignment", "Attempt", "AttemptItem", "ResponseStep", "Accommodation",
-    "GradeDelivery",
+    "GradeSync",
 ]

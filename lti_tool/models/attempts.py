@@ -25,6 +25,9 @@ class Attempt(db.Model):
     due_at = mapped_column(UTCDateTime(), nullable=True)
     submitted_at = mapped_column(UTCDateTime(), nullable=True)
     submitted_by: Mapped[str | None] = mapped_column(String(16))  # student | timer | sweep
+    # Set, in its own commit, when the student presses Submit: if the grading transaction
+    # then never completes (a crash), the next launch can say so and offer Submit again.
+    submit_requested_at = mapped_column(UTCDateTime(), nullable=True)
     points: Mapped[float | None] = mapped_column()
     max_points: Mapped[float | None] = mapped_column()
     items = relationship("AttemptItem", order_by="AttemptItem.position", back_populates="attempt",

@@ -10,7 +10,7 @@ from question_bank.selection import validate_blueprint
 from ..extensions import db
 from ..models import Accommodation, Assignment, Attempt
 from ..models.attempts import IN_PROGRESS
-from . import bank_store
+from . import bank_store, grade_sync
 
 GRADING_METHODS = ("highest", "latest", "first", "average")
 FEEDBACK_POLICIES = ("after_submit", "after_due", "never")
@@ -57,12 +57,15 @@ def update_settings(assignment: Assignment, s: Settings) -> None:
         problems.append(f"feedback policy must be one of {', '.join(FEEDBACK_POLICIES)}")
     if problems:
         raise SettingsError(problems)
+    regrade = (assignment.grading_method, assignment.points_possible) != (s.grading_method, s.points_possible)
     d = named.blueprint.to_dict()
     d["key"], d["collections"] = named.key, list(s.collections or []) or None
     assignment.blueprint = d
     assignment.attempts_allowed = s.attempts_allowed
     assignment.grading_method, assignment.feedback_policy = s.grading_method, s.feedback_policy
     assignment.points_possible, assignment.time_limit_minutes = s.points_possible, s.time_limit_minutes
+    if regrade:  # every student's gradebook score may move: queue them in the same transaction
+        grade_sync.resync_link(assignment.resource_link, cause="settings")
     db.session.commit()
 
 

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, ResourceLink, ResponseStep
 from ..models.attempts import GRADED, IN_PROGRESS, SUBMITTED
 from ..models.base import utcnow
-from . import bank_store, grading
+from . import bank_store, grade_sync, grading
 from .launches import LaunchContext
 
 
@@ -178,11 +178,20 @@ def save_unsaved(attempt: Attempt, responses: dict) -> None:
             save_response(attempt, item.position, item.response_seq + 1, response)
 
 
+def request_submit(attempt: Attempt) -> None:
+    """Note, in its own commit, that the student asked to submit: if grading never completes
+    (a crash), the next launch says so and offers Submit again."""
+    if attempt.state == IN_PROGRESS and attempt.submit_requested_at is None:
+        db.session.execute(db.update(Attempt).where(Attempt.id == attempt.id, Attempt.state == IN_PROGRESS)
+                           .values(submit_requested_at=utcnow()))
+        db.session.commit()
+
+
 def submit(attempt_id: int, by: str = "student") -> Attempt:
     """Grade once, whatever happens: a double click, two tabs, a retry, the timer.
 
     A conditional UPDATE claims the attempt, so only one caller grades it; the grade
-    and the grade_delivery row are written in that same transaction.
+    and the gradebook sync request are written in that same transaction.
     """
     now = utcnow()
     claimed = db.session.execute(
@@ -199,7 +208,9 @@ def submit(attempt_id: int, by: str = "student") -> Attempt:
     db.session.refresh(attempt)
     grading.grade_attempt(attempt)
     attempt.state = GRADED
-    grading.queue_delivery(attempt)
+    if not attempt.is_preview:  # Moodle rejects scores for users who cannot be graded
+        grade_sync.request_sync(attempt.assignment.resource_link, attempt.user_id,
+                                changed_at=attempt.submitted_at, cause="submit")
     db.session.commit()
     return attempt
 

@@ -5,7 +5,7 @@ import pytest
 
 from lti_tool.extensions import db
 from lti_tool.models import Attempt
-from lti_tool.models.grades import GradeDelivery
+from lti_tool.models.grades import GradeSync
 
 from tests.support.browser import attempt_id_of, launch_in_lms, wait_saved
 
@@ -80,4 +80,5 @@ def test_whole_attempt_inside_the_practice_lms_iframe(app, live, browser):
     page.reload()
     assert "student-1" in page.locator("table").inner_text()
     with app.app_context():
-        assert db.session.execute(db.select(db.func.count()).select_from(GradeDelivery)).scalar() == 1
+        rows = db.session.execute(db.select(GradeSync)).scalars().all()
+        assert len(rows) == 1 and rows[0].requested_seq == 1 and rows[0].status == "delivered"

@@ -122,7 +122,7 @@ def test_two_workers_never_post_one_row_twice(pg, pg_platform):
 
 def test_concurrent_submits_grade_once(pg, pg_platform):
     from lti_tool.extensions import db
-    from lti_tool.models import Attempt, GradeDelivery
+    from lti_tool.models import Attempt, GradeSync
     from lti_tool.services import attempts
     client = pg.test_client()
     pg_platform.launch(client)
@@ -147,4 +147,5 @@ def test_concurrent_submits_grade_once(pg, pg_platform):
         t.join()
     assert errors == []
     with pg.app_context():
-        assert db.session.execute(db.select(db.func.count(GradeDelivery.id))).scalar() == 1
+        rows = db.session.execute(db.select(GradeSync)).scalars().all()
+        assert len(rows) == 1 and rows[0].requested_seq == 1

@@ -19,6 +19,11 @@ LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 
+def _seconds(value) -> int:
+    from datetime import datetime
+    return int(datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp())
+
+
 def new_key(kid=None):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = JWK.from_pyca(key.public_key())
@@ -50,7 +55,19 @@ class TestPlatform:
         self.scores: list[dict] = []
         self.score_status = [200]  # status codes to answer, in turn; last one repeats
         self.token_requests: list[dict] = []
+        # Moodle's gradebook: the stored score per (line item, user), and its rule that a
+        # score must carry a timestamp later, to the second, than the stored one (else 409).
+        self.gradebook: dict[tuple[str, str], dict] = {}
+        self.accepted: list[dict] = []  # every score stored, in order
+        self.down = False  # answer everything with a proxy's 502 page, as during an outage
+        self.token_status: int | None = None  # e.g. 404: Moodle could not fetch the tool's keys
+        self.after_store = None  # callable(score body), run after storing, before answering
+        self.results_scope_granted = True
         app = Flask("test_platform")
+
+        def outage():
+            page = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+            return page, 502, {"Content-Type": "text/html"}
 
         @app.get("/jwks")
         def jwks():
@@ -58,18 +75,47 @@ class TestPlatform:
 
         @app.post("/token")
         def token():
+            if self.down:
+                return outage()
             self.token_requests.append(request.form.to_dict())
+            if self.token_status:
+                page = ("<!DOCTYPE html>\n<html dir=\"ltr\" lang=\"en\"><head><title>Error | Moodle</title></head>"
+                        "<body><p>invalid_client</p></body></html>")
+                return page, self.token_status, {"Content-Type": "text/html; charset=utf-8"}
             body = json.dumps({"access_token": "tok-" + uuid.uuid4().hex, "token_type": "bearer",
                                "expires_in": 3600, "scope": request.form.get("scope")})
             return body, 200, {"Content-Type": "text/html; charset=utf-8"}  # Moodle's token.php does this
 
         @app.post("/lineitems/<lid>/lineitem/scores")
         def scores(lid):
+            if self.down:
+                return outage()
             status = self.score_status.pop(0) if len(self.score_status) > 1 else self.score_status[0]
+            body = request.get_json(force=True)
             self.scores.append({"lineitem": lid, "status": status, "query": request.query_string.decode(), "content_type": request.content_type,
-                                "auth": request.headers.get("Authorization"), "body": request.get_json(force=True)})
+                                "auth": request.headers.get("Authorization"), "body": body})
             headers = {"Retry-After": "1"} if status in (429, 503) else {}
-            return ("", status, headers) if status < 300 else ("[]", status, headers)
+            if status >= 300:
+                return "[]", status, headers
+            key = (lid, str(body.get("userId")))
+            stamp = _seconds(body.get("timestamp"))
+            prior = self.gradebook.get(key)
+            if prior is not None and stamp <= prior["stamp"]:
+                self.scores[-1]["status"] = 409
+                return "[]", f"409 Refusing score with an earlier timestamp for item {lid} and user {key[1]}"
+            self.gradebook[key] = {"stamp": stamp, "score": body}
+            self.accepted.append(body)
+            if self.after_store:
+                self.after_store(body)
+            return "", 200, headers
+
+        @app.get("/lineitems/<lid>/lineitem/results")
+        def results(lid):
+            if self.down:
+                return outage()
+            out = [{"userId": user, "resultScore": v["score"]["scoreGiven"], "resultMaximum": v["score"]["scoreMaximum"],
+                    "timestamp": v["score"]["timestamp"]} for (l, user), v in self.gradebook.items() if l == lid]
+            return jsonify(out), 200, {"Content-Type": "application/vnd.ims.lis.v2.resultcontainer+json"}
 
         self.server = ServerThread(app)
         self.url = f"http://127.0.0.1:{self.server.port}"
@@ -98,7 +144,8 @@ class TestPlatform:
             LTI + "resource_link": {"id": link_id, "title": "Alliance quiz"},
         }
         if lineitem:
-            c[AGS] = {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+            c[AGS] = {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                                "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"],
                       "lineitem": self.lineitem(), "lineitems": self.url + "/lineitems"}
         c.update(extra)
         return {k: v for k, v in c.items() if v is not None}

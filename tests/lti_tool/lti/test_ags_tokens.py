@@ -18,9 +18,10 @@ def test_two_client_ids_of_one_issuer_get_their_own_tokens(app):
         with app.app_context():
             pa = db.session.execute(db.select(Platform).filter_by(client_id="1700001")).scalar_one()
             pb = db.session.execute(db.select(Platform).filter_by(client_id="1700002")).scalar_one()
-            for _ in range(2):
-                assert post_score(pa, a.lineitem(), [SCORE_SCOPE], SCORE).ok
-                assert post_score(pb, b.lineitem(), [SCORE_SCOPE], SCORE).ok
+            for i in range(2):  # later timestamps: the double refuses a score not newer than the stored one
+                score = dict(SCORE, timestamp=f"2026-01-01T00:00:0{i}Z")
+                assert post_score(pa, a.lineitem(), [SCORE_SCOPE], score).ok
+                assert post_score(pb, b.lineitem(), [SCORE_SCOPE], score).ok
         # one token request each (cached after), and each tenant used its own token
         assert len(a.token_requests) == 1 and len(b.token_requests) == 1
         assert {s["auth"] for s in a.scores}.isdisjoint({s["auth"] for s in b.scores})

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from lti_tool.extensions import db
-from lti_tool.models import Attempt, AttemptItem, GradeDelivery, ResponseStep
+from lti_tool.models import Attempt, AttemptItem, GradeSync, ResponseStep
 from lti_tool.models.base import utcnow
 from lti_tool.services import attempts
 from lti_tool.services.bank_store import item_type
@@ -72,9 +72,9 @@ def test_submit_twice_grades_once_and_queues_one_delivery(client, platform, app)
         second = attempts.submit(aid)
         assert first.state == second.state == "graded"
         assert first.points == first.max_points > 0
-        rows = db.session.execute(db.select(GradeDelivery).filter_by(attempt_id=aid)).scalars().all()
-        assert len(rows) == 1
-        assert rows[0].score_given == rows[0].score_maximum == 10.0
+        rows = db.session.execute(db.select(GradeSync)).scalars().all()
+        assert len(rows) == 1 and rows[0].requested_seq == 1
+        assert rows[0].state_at == first.submitted_at.replace(microsecond=0)
         with pytest.raises(attempts.AttemptError):
             attempts.save_response(first, 1, 99, None)
 
@@ -90,7 +90,7 @@ def test_instructor_preview_is_never_queued(client, platform, app):
         lc = LaunchContext(user, db.session.get(Context, link.context_id), link, link.assignment, True, True)
         attempt = attempts.start_or_resume(lc, "secret", new=True)
         attempts.submit(attempt.id)
-        assert db.session.execute(db.select(GradeDelivery)).scalars().all() == []
+        assert db.session.execute(db.select(GradeSync)).scalars().all() == []
 
 
 def test_overdue_attempt_is_swept_with_saved_answers(client, platform, app):
