@@ -65,6 +65,10 @@ class Settings:
     GRADE_RETRY_MAX_INTERVAL = 600.0  # seconds between tries at most, once backed off
     SUBMIT_GRACE_SECONDS = 30
     JWT_LEEWAY_SECONDS = 5
+    # Request body caps: an LTI login or launch is a few KB (64 KB is 10x Canvas's biggest);
+    # every other form or JSON post (autosave, settings) stays under 1 MB.
+    LTI_MAX_REQUEST_BYTES = 64 * 1024
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
     @classmethod
     def from_env(cls, **overrides) -> dict:

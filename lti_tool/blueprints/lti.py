@@ -13,6 +13,13 @@ from ..services.launches import record_launch
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 
 
+@bp.before_request
+def cap_request_size():
+    # Login and launch bodies are a few KB; anything near this cap is an attack, refused (413)
+    # before the form is parsed.
+    request.max_content_length = current_app.config["LTI_MAX_REQUEST_BYTES"]
+
+
 def launch_url() -> str:
     return current_app.config["BASE_URL"] + "/lti/launch"
 
@@ -28,7 +35,8 @@ def login():
 @csrf.exempt
 def launch():
     conf = current_app.config
-    data = validate_launch(request.form.to_dict(), jwks_ttl=conf["JWKS_CACHE_TTL"], leeway=conf["JWT_LEEWAY_SECONDS"])
+    data = validate_launch(request.form.to_dict(), tool_url=conf["BASE_URL"], jwks_ttl=conf["JWKS_CACHE_TTL"],
+                           leeway=conf["JWT_LEEWAY_SECONDS"])
     if data.message_type != "LtiResourceLinkRequest":
         raise LaunchError(f"Rapport does not handle {data.message_type or 'this kind of'} launch yet.")
     lc = record_launch(data, conf["ITEMS_PER_ATTEMPT"])

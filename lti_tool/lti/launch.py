@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from urllib.parse import urlsplit
 
 import jwt
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
@@ -17,6 +18,11 @@ from .login import STATE_COOKIE
 from .tool_config import DatabaseToolConf
 
 LTI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
+# Platforms sign with RSA (the LTI security framework names RS256); never `none` or HMAC,
+# which would let anyone holding our copy of the platform's public key forge a launch.
+SIGNING_ALGS = ("RS256", "RS384", "RS512")
+MAX_ID_TOKEN_BYTES = 64 * 1024
 _jwks_cache: dict[str, tuple[float, dict]] = {}
 _jwks_lock = threading.Lock()
 
@@ -24,6 +30,20 @@ _jwks_lock = threading.Lock()
 class _MessageLaunch(FlaskMessageLaunch):
     jwks_ttl = 3600
     leeway = 5
+    tool_url = ""
+
+    def check_header(self):
+        """Refuse unsigned or HMAC tokens and tokens naming no key before any JWKS fetch."""
+        header = self._jwt.get("header")
+        if not isinstance(header, dict) or not isinstance(self._jwt.get("body"), dict):
+            raise LaunchError("The id_token is not a JSON Web Token.")
+        alg = header.get("alg")
+        if alg not in SIGNING_ALGS:
+            raise LaunchError(f"The id_token is signed with {alg or 'no'} algorithm; "
+                              f"Rapport accepts only {', '.join(SIGNING_ALGS)}.", 401)
+        if not header.get("kid"):
+            raise LaunchError("The id_token header names no key (kid), so its signature cannot be checked.", 401)
+        return self
 
     def get_client_id(self):
         """With `aud` as a list, `azp` names the client and must be one of the audiences."""
@@ -58,16 +78,29 @@ class _MessageLaunch(FlaskMessageLaunch):
             self._refetch = True
             try:
                 return super().get_public_key()
+            except LtiException as again:
+                self._explain_key_mismatch()
+                raise LaunchError("The id_token is signed with a key the platform does not publish.", 401) from again
             finally:
                 self._refetch = False
+
+    def _explain_key_mismatch(self):
+        """A published kid used with another algorithm (RS512 against an RS256 key) says so."""
+        header = self._jwt["header"]
+        for key in (self._registration.get_key_set() or {}).get("keys", []):
+            if key.get("kid") == header.get("kid"):
+                raise LaunchError(f"The id_token is signed with {header.get('alg')}, but the platform publishes "
+                                  f"key {key.get('kid')} for {key.get('alg', 'RS256')}.", 401)
 
     def validate_jwt_signature(self):
         public_key, alg = self.get_public_key()
         try:
             jwt.decode(self._get_id_token(), public_key, algorithms=[alg], leeway=self.leeway,
-                       options={"verify_aud": False, "require": ["exp", "iat"]})
+                       options={"verify_aud": False, "require": ["exp", "iat", "iss", "aud"]})
         except jwt.ExpiredSignatureError as exc:
             raise LaunchError("The launch has expired. Please launch again from your course.", 401) from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise LaunchError("The id_token was issued in the future (iat); check the platform's clock.", 401) from exc
         except jwt.MissingRequiredClaimError as exc:
             raise LaunchError(f"The id_token is missing the required claim: {exc.claim}.", 401) from exc
         except jwt.InvalidTokenError as exc:
@@ -105,18 +138,44 @@ class _MessageLaunch(FlaskMessageLaunch):
         """Clear messages for what the library's validators would crash on or word vaguely."""
         body = self._get_jwt_body()
         kind = body.get(LTI_CLAIM + "message_type")
+        if kind not in MESSAGE_TYPES:
+            raise LaunchError(f"Rapport handles {' and '.join(MESSAGE_TYPES)} messages; this launch's "
+                              f"message_type is {kind!r}.")
+        version = body.get(LTI_CLAIM + "version")
+        if version != "1.3.0":
+            raise LaunchError(f"This launch is LTI version {version!r}; Rapport speaks LTI 1.3.0.")
         if kind == "LtiResourceLinkRequest":
             link = body.get(LTI_CLAIM + "resource_link")
             if not isinstance(link, dict) or not link.get("id"):
                 raise LaunchError("This launch names no resource link, so Rapport cannot tell which assignment to open.")
-        if not body.get("sub") and kind == "LtiResourceLinkRequest":
+        if not body.get("sub") or not isinstance(body.get("sub"), str):
             raise LaunchError("This launch has no user (sub claim). Anonymous launches are not supported.")
+        roles = body.get(LTI_CLAIM + "roles")
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise LaunchError("This launch has no roles claim (a list, empty when the user has no role here).")
+        self.check_target_link_uri(body.get(LTI_CLAIM + "target_link_uri"))
         return self
+
+    def check_target_link_uri(self, target):
+        """The platform must have meant this launch for us: same origin, under our base path.
+
+        Without this, an id_token a platform minted for another tool it hosts (same issuer,
+        client_id and keys in a shared registration) would open a Rapport session.
+        """
+        if not isinstance(target, str) or not target:
+            raise LaunchError("This launch has no target_link_uri, so Rapport cannot tell it was meant for it.")
+        ours, theirs = urlsplit(self.tool_url), urlsplit(target)
+        same_origin = (theirs.scheme.lower(), (theirs.netloc or "").lower()) == (ours.scheme.lower(), ours.netloc.lower())
+        base_path = ours.path.rstrip("/")
+        if not same_origin or not (theirs.path == base_path or theirs.path.startswith(base_path + "/")
+                                   or (not base_path and not theirs.path)):
+            raise LaunchError(f"This launch was meant for another tool: its target_link_uri ({target[:200]}) "
+                              f"is not under {self.tool_url}.", 403)
 
     def validate(self):
         self._validated = True
         try:
-            (self.validate_jwt_format().validate_registration().validate_jwt_signature()
+            (self.validate_jwt_format().check_header().validate_registration().validate_jwt_signature()
              .validate_deployment().check_message_claims().validate_message().consume_state_and_nonce())
         except Exception:
             self._validated = False
@@ -124,12 +183,18 @@ class _MessageLaunch(FlaskMessageLaunch):
         return self
 
 
-def validate_launch(form: dict, *, jwks_ttl: int, leeway: int) -> Launch:
-    """Return the validated Launch, or raise LaunchError with a message a person can act on."""
-    if not form.get("id_token"):
+def validate_launch(form: dict, *, tool_url: str, jwks_ttl: int, leeway: int) -> Launch:
+    """Return the validated Launch, or raise LaunchError with a message a person can act on.
+
+    `tool_url` is Rapport's base URL: the token's target_link_uri must be under it.
+    """
+    token = form.get("id_token")
+    if not token:
         raise LaunchError("The launch request has no id_token.")
+    if len(token) > MAX_ID_TOKEN_BYTES:
+        raise LaunchError(f"The id_token is larger than {MAX_ID_TOKEN_BYTES // 1024} KB; no platform sends one that big.", 413)
     launch = _MessageLaunch(FlaskRequest(request_data=form), DatabaseToolConf())
-    launch.jwks_ttl, launch.leeway = jwks_ttl, leeway
+    launch.jwks_ttl, launch.leeway, launch.tool_url = jwks_ttl, leeway, tool_url
     launch.set_auto_validation(False)
     try:
         launch.validate()

@@ -99,7 +99,9 @@ class Launch:
 
     @property
     def is_learner(self) -> bool:
-        return "Learner" in self.context_roles and not self.is_staff
+        # An empty roles array is how the spec says "no particular role here"; such a user may
+        # practise as a learner. Institution-only roles (an unenrolled Canvas admin) stay refused.
+        return not self.is_staff and ("Learner" in self.context_roles or not self.roles)
 
     @property
     def is_test_user(self) -> bool:

@@ -15,6 +15,7 @@ from lti_tool.services.launches import _parse_due
 from tests.support.platform import ServerThread
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures"
+TOOL = "http://127.0.0.1:8095"  # where the tool lived when the Moodle fixtures were captured
 
 
 def load(*parts):
@@ -86,8 +87,8 @@ def test_real_moodle_id_token_validates_end_to_end(app):
             with app.test_request_context("/lti/launch", method="POST", data=form):
                 from lti_tool.lti import LaunchError
                 with pytest.raises(LaunchError, match="expired"):  # signature fine, exp long past
-                    validate_launch(form, jwks_ttl=60, leeway=5)
-                launch = validate_launch(form, jwks_ttl=60, leeway=10 ** 9)
+                    validate_launch(form, tool_url=TOOL, jwks_ttl=60, leeway=5)
+                launch = validate_launch(form, tool_url=TOOL, jwks_ttl=60, leeway=10 ** 9)
             assert launch.issuer == details["issuer"] and launch.sub == "4" and launch.is_learner
     finally:
         server.stop()
