@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +23,12 @@ TAGS = {
 ITEM_FIELDS = {
     "id", "version", "type", "topic", "client_need", "cjmm_skill", "bloom", "difficulty", "stem",
     "options", "key", "pin_options", "n", "scoring", "text", "blanks", "columns", "rows",
-    "conditions", "actions", "parameters", "passage", "unfold", "notes",
+    "conditions", "actions", "parameters", "passage", "unfold", "notes", "family",
 }
 # Fields a case-study item may take from its case study when it leaves them out.
-INHERITED = ("version", "topic", "client_need")
+INHERITED = ("version", "topic", "client_need", "family")
+# A family names items built on one scenario or teaching point: an attempt holds at most one.
+FAMILY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class BankError(ValueError):
@@ -64,6 +67,11 @@ class Item:
     source: str = "?"
     line: int = 0
     collection: str = "bundled"
+
+    @property
+    def family(self) -> str | None:
+        """The enemy group of the item (its own or its case study's), or None."""
+        return self.definition.get("family") or None
 
 
 @dataclass(frozen=True)
@@ -172,6 +180,8 @@ def validate_item_dict(d) -> list:
             problems.append(f"{name}: missing")
         elif d[name] not in allowed:
             problems.append(f"{name}: {d[name]!r} is not one of {', '.join(allowed)}")
+    if "family" in d and not (isinstance(d["family"], str) and FAMILY.match(d["family"])):
+        problems.append("family: must be a lower-case-hyphenated name such as angry-after-long-wait")
     if "pin_options" in d and not isinstance(d["pin_options"], bool):
         problems.append("pin_options: must be true or false")
     t = d.get("type")
@@ -256,6 +266,8 @@ def _case_study(cs, src, lines, bank, collection):
         probs.append(f"topic: {cs.get('topic')!r} is not one of {', '.join(V.TOPICS)}")
     if not isinstance(cs.get("version"), int) or cs.get("version") < 1:
         probs.append("version: must be a positive integer")
+    if "family" in cs and not (isinstance(cs["family"], str) and FAMILY.match(cs["family"])):
+        probs.append("family: must be a lower-case-hyphenated name such as angry-after-long-wait")
     if not isinstance(cs.get("stimulus"), list) or not cs["stimulus"]:
         probs.append("stimulus: must be a non-empty list of {heading, text}")
     raw_items = cs.get("items")

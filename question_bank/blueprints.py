@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from .selection import Blueprint, units_of, validate_blueprint
+from .selection import Blueprint, capacity, units_of, validate_blueprint
 
 PATH = Path(__file__).with_name("blueprints.yaml")
 ROOM = 3  # eligible items per drawn item, so that two students share few items
@@ -29,11 +29,11 @@ def load_named(path: Path = PATH) -> dict[str, NamedBlueprint]:
 
 
 def room_problems(blueprint: Blueprint, items, room: int = ROOM) -> list[str]:
-    """Sections whose filter matches fewer than `room` x count items."""
+    """Sections whose filter matches fewer than `room` x count items (one per family)."""
     units = units_of(items, blueprint.collections)
     out = []
     for n, (flt, count) in enumerate(blueprint.sections, 1):
-        eligible = sum(len(u) for u in units if all(flt.matches(i) for i in u))
+        eligible = capacity([u for u in units if all(flt.matches(i) for i in u)])
         if eligible < room * count:
             out.append(f"section {n} ({flt.describe()}): {eligible} eligible items for {count} drawn; "
                        f"wants at least {room * count}")

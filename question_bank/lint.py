@@ -8,6 +8,7 @@ import difflib
 import re
 import sys
 
+from . import cues
 from .bank import Problem, default_paths, iter_paths, load_bank, read_yaml
 from .types import get_type
 
@@ -93,7 +94,75 @@ def lint_paths(paths=None) -> list:
     for a, b, r in near_duplicates(list(bank.items.values())):
         problems.append(Problem(b.source, b.line, b.id,
                                 f"stem is a near-duplicate of {a.id} ({a.source}:{a.line}, similarity {r:.2f})"))
+    problems += cue_problems(bank, paths)
     return sorted(problems, key=lambda p: (p.file, p.line, p.item_id, p.message))
+
+
+def _warn(item, message):
+    return Problem(item.source, item.line, item.id, message, "warning")
+
+
+def _rate_problems(where, sets):
+    """The multiple-choice length limits over one group of option sets (a file, or all files)."""
+    if len(sets) < cues.MIN_ITEMS_FOR_RATE:
+        return []
+    out = []
+    longest = [s for s in sets if s.key_longest]
+    if len(longest) > cues.LONGEST_LIMIT * len(sets):
+        out.append(Problem(where, 0, "-", (
+            f"the key is the longest option in {len(longest)} of {len(sets)} multiple-choice items "
+            f"({len(longest) / len(sets):.0%}; at most {cues.LONGEST_LIMIT:.0%}): "
+            + ", ".join(s.label() for s in longest)), "warning"))
+    long_ = [s for s in sets if s.ratio > cues.RATIO]
+    if len(long_) > cues.RATIO_LIMIT * len(sets):
+        out.append(Problem(where, 0, "-", (
+            f"the key is over {cues.RATIO}x the mean distractor length in {len(long_)} of {len(sets)} "
+            f"multiple-choice items ({len(long_) / len(sets):.0%}; at most {cues.RATIO_LIMIT:.0%}): "
+            + ", ".join(f"{s.label()} ({s.ratio:.2f}x)" for s in long_)), "warning"))
+    return out
+
+
+def cue_problems(bank, paths=()) -> list:
+    """Warnings for the test-wise cues of docs/item-writing.md rule 12 and rule 13."""
+    problems = []
+    items = list(bank.items.values())
+    mc_by_file = {}
+    for item in items:
+        for s in cues.option_sets(item):
+            where = f" in {s.where}" if s.where else ""
+            if s.only_key_feels:
+                problems.append(_warn(item, f"only the key names a feeling{where}; let a distractor name one too"))
+            if s.only_key_compound:
+                problems.append(_warn(item, f"only the key makes two points{where}; give a distractor two parts too"))
+            if item.type == "multiple_choice":
+                mc_by_file.setdefault(item.source, []).append(s)
+    for source, sets in sorted(mc_by_file.items()):
+        problems += _rate_problems(source, sets)
+    if len(mc_by_file) > 1:
+        problems += _rate_problems("(all files)", [s for sets in mc_by_file.values() for s in sets])
+
+    for cid, cs in bank.case_studies.items():
+        case_items = bank.case_items(cid)
+        context = " ".join([x.get("text", "") for x in cs.stimulus] +
+                           [u.get("text", "") for it in case_items for u in it.definition.get("unfold") or []])
+        for item in case_items:
+            for group, cid_, term in cues.bowtie_filler(item, context):
+                problems.append(_warn(item, f"bow-tie {group} {cid_!r} names {term!r}, which the case never "
+                                            "mentions: filler a test-wise student rules out"))
+        for earlier, later, text in cues.case_leaks(case_items, " ".join(x.get("text", "") for x in cs.stimulus)):
+            problems.append(_warn(later, f"its stem or unfold states the key of {earlier.id} "
+                                         f"({cues.plain(text)[:60]!r}); reword so no part gives another away"))
+    for item in items:
+        if not item.case_study:
+            for group, cid_, term in cues.bowtie_filler(item):
+                problems.append(_warn(item, f"bow-tie {group} {cid_!r} names {term!r}, which the case never "
+                                            "mentions: filler a test-wise student rules out"))
+
+    for a, b, score in cues.similar_stems(items):
+        if not (a.family and a.family == b.family):
+            problems.append(_warn(b, f"stem is very similar to {a.id}'s ({a.source}:{a.line}, {score:.0f}/100); "
+                                     "give both the same family (never drawn together) or write a new scenario"))
+    return problems
 
 
 def _duplicate_ids(paths):

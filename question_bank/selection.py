@@ -109,6 +109,37 @@ def units_of(items, collections=None):
     return sorted(units, key=lambda u: u[0].id)
 
 
+def unit_families(unit) -> frozenset:
+    """The enemy groups of a draw unit: an attempt holds at most one unit of each family."""
+    return frozenset(f for i in unit if (f := getattr(i, "family", None)))
+
+
+def capacity(units) -> int:
+    """How many items these units yield at least when no two of one family may be drawn.
+
+    Units linked by a shared family (directly or through a chain) form one group, of which
+    only the largest unit is counted: the worst case, since two units of a chain that share
+    no family could both be drawn.
+    """
+    total, groups, owner = 0, {}, {}
+    for u in units:
+        fams = unit_families(u)
+        if not fams:
+            total += len(u)
+            continue
+        # Merge every group this unit touches into one (a small union-find by dict).
+        roots = {owner[f] for f in fams if f in owner}
+        size = max([len(u)] + [groups.pop(r) for r in roots])
+        root = min(fams)
+        for f, r in list(owner.items()):
+            if r in roots:
+                owner[f] = root
+        for f in fams:
+            owner[f] = root
+        groups[root] = size
+    return total + sum(groups.values())
+
+
 def _unit_matches(flt, unit):
     return all(flt.matches(i) for i in unit)  # a case study matches only if all its items do
 
@@ -139,12 +170,15 @@ def validate_blueprint(blueprint, bank_items) -> list:
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             errors.append(f"{label}: count must be a positive whole number")
             continue
-        # Worst case: every earlier section draws from the items it shares with this one.
+        # Worst case: every earlier section draws from the items it shares with this one,
+        # and only one unit of each family can be drawn.
         taken = sum(min(c, len(matched[j] & ids)) for j, (_, c) in enumerate(blueprint.sections[:n - 1])
                     if isinstance(c, int))
-        if len(ids) - taken < count:
+        usable = capacity(m)
+        if usable - taken < count:
             extra = f", and up to {taken} of those may be drawn by earlier sections" if taken else ""
-            errors.append(f"{label} asks for {count} items but only {len(ids)} match{extra}")
+            fam = f" ({usable} once families are kept apart)" if usable < len(ids) else ""
+            errors.append(f"{label} asks for {count} items but only {len(ids)} match{fam}{extra}")
         elif not _sums_reachable([len(u) for u in m], count):
             errors.append(f"{label} asks for {count} items, which whole case studies plus single "
                           "items matching it cannot make up exactly")
@@ -158,11 +192,12 @@ class _Pool:
     Which units a Filter matches is computed on first use and remembered per Filter.
     """
 
-    __slots__ = ("units", "unit_ids", "_matches")
+    __slots__ = ("units", "unit_ids", "unit_families", "_matches")
 
     def __init__(self, items, collections):
         self.units = units_of(items, collections)
         self.unit_ids = [(u[0].id,) if len(u) == 1 else tuple(i.id for i in u) for u in self.units]
+        self.unit_families = [unit_families(u) for u in self.units]
         self._matches = {}
 
     def matching(self, flt):
@@ -248,7 +283,9 @@ def draw(blueprint, items, rng, seen_ids=frozenset(), exposure=None) -> list:
     """Item ids for one attempt. Per section: unseen first, then least exposed, then random.
 
     `exposure` maps item id -> times served in this resource link. No item is drawn twice;
-    a case study comes whole and in order and counts as its number of items.
+    a case study comes whole and in order and counts as its number of items. No two units
+    of one family (Item.family: near-duplicates, the same scenario) land in one attempt:
+    a unit whose family is already drawn is passed over.
 
     The grouping of `items` into units and each section's filter matches are cached (see
     _PoolCache), so repeated draws from the same item objects skip that work. Ranking is by
@@ -258,9 +295,9 @@ def draw(blueprint, items, rng, seen_ids=frozenset(), exposure=None) -> list:
     exposure = exposure or {}
     seen = seen_ids if isinstance(seen_ids, (set, frozenset)) else frozenset(seen_ids)
     pool = _POOLS.pool(items, blueprint.collections)
-    units, unit_ids = pool.units, pool.unit_ids
+    units, unit_ids, families = pool.units, pool.unit_ids, pool.unit_families
     exp_get, rand = exposure.get, rng.random
-    claimed, out = set(), []
+    claimed, used_families, out = set(), set(), []
     for n, (flt, count) in enumerate(blueprint.sections, 1):
         cands = pool.matching(flt)
         if claimed:
@@ -278,14 +315,15 @@ def draw(blueprint, items, rng, seen_ids=frozenset(), exposure=None) -> list:
         chosen, left = [], count
         while left and heap:
             u = heapq.heappop(heap)[3]
-            if len(unit_ids[u]) <= left:
+            if len(unit_ids[u]) <= left and not (families[u] & used_families):
                 chosen.append(u)
                 left -= len(unit_ids[u])
+                used_families |= families[u]
         if left:
             have = sum(len(unit_ids[u]) for u in cands)
             raise SelectionError(f"blueprint {blueprint.name!r} section {n} ({flt.describe()}) needs "
                                  f"{count} items but only {have} unused matching items are available"
-                                 + (" in sizes that add up" if have >= count else ""))
+                                 + (" in sizes that add up and from different families" if have >= count else ""))
         rng.shuffle(chosen)  # so the order does not reveal which items were unseen
         for u in chosen:
             claimed.add(unit_ids[u][0])

@@ -1,9 +1,11 @@
 """Bank coverage tables: `python -m question_bank.stats [PATH...]`."""
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 
+from . import cues
 from . import vocabulary as V
 from .bank import load_bank
 from .types import NGN_TYPES, REGISTRY
@@ -37,6 +39,82 @@ def coverage(bank) -> dict:
     }
 
 
+# Settings and client groups the unit must cover (docs/item-writing.md rule 14), found by
+# wording in the stem or the case study's stimulus.
+SETTINGS = {
+    "inpatient unit": r"\binpatient\b|\bunit\b",
+    "community / outpatient": r"\bcommunity\b|\boutpatient\b|\bclinic\b|home visit",
+    "emergency department": r"emergency department",
+    "telehealth": r"telehealth|video (call|visit|session)|by video|phone session|telephone",
+    "group": r"\bgroup (session|therapy|programme|program|meeting)|\bgroup\b",
+    "family or carer": r"\b(family meeting|carer|caregiver|mother|father|parent|parents|partner|wife|husband|daughter|son)\b",
+    "child under 14": None,
+    "adolescent 14-17": None,
+    "older adult 65+": None,
+    "intellectual disability or autism": r"intellectual disability|autism|autistic",
+    "racism, discrimination": r"racis|discriminat|\bslur\b|prejudice",
+    "poverty, housing": r"poverty|homeless|housing|shelter|eviction|cannot afford|can't afford|income",
+    "faith, religion": r"\bfaith|religio|\bprayer|\bpray|church|mosque|temple|synagogue|imam|pastor|rabbi|spiritual",
+    "sexual and gender minorities": r"transgender|nonbinary|non-binary|\bgay\b|lesbian|bisexual|\bqueer|lgbt|pronoun",
+    "interpreter": r"interpreter",
+    "trauma": r"trauma|ptsd|abuse|assault|restrain",
+    "military / veteran": r"veteran|military|deployment",
+    "forensic": r"forensic|prison|jail|correctional",
+}
+AGE = re.compile(r"\b(\d{1,2})-year-old\b")
+
+
+def item_context(bank, item) -> str:
+    text = [item.stem or "", item.definition.get("text", "")]
+    if item.case_study and item.case_study in bank.case_studies:
+        text += [x.get("text", "") for x in bank.case_studies[item.case_study].stimulus]
+        text += [u.get("text", "") for it in bank.case_items(item.case_study) for u in it.definition.get("unfold") or []]
+    return " ".join(text)
+
+
+def settings(bank) -> Counter:
+    """Items per setting or client group (an item may count under several)."""
+    out = Counter({name: 0 for name in SETTINGS})
+    for item in bank.items.values():
+        ctx = item_context(bank, item)
+        ages = [int(a) for a in AGE.findall(ctx)]
+        for name, pattern in SETTINGS.items():
+            if pattern and re.search(pattern, ctx, re.I):
+                out[name] += 1
+        if any(a < 14 for a in ages):
+            out["child under 14"] += 1
+        if any(14 <= a <= 17 for a in ages):
+            out["adolescent 14-17"] += 1
+        if any(a >= 65 for a in ages):
+            out["older adult 65+"] += 1
+    return out
+
+
+def cue_report(bank) -> str:
+    f = cues.figures(bank)
+    lines = [
+        "Test-wise cues (limits: key longest <= 30%, key > 1.25x mean distractor <= 5%)",
+        f"  multiple choice: {f['mc_items']} items; key is the longest option in {f['mc_key_longest']:.0%}; "
+        f"key > {cues.RATIO}x the mean distractor length in {f['mc_key_ratio']:.0%}",
+        f"  drop-down blanks: {f['blank_sets']}; key is the longest option in {f['blank_key_longest']:.0%}; "
+        f"key > {cues.RATIO}x in {f['blank_key_ratio']:.0%}",
+        f"  option sets where only the key names a feeling: {len(f['only_key_feels'])}",
+        f"  option sets where only the key makes two points: {len(f['only_key_compound'])}",
+        f"  bow-tie physiological filler: {len(f['bowtie_filler'])}",
+        f"  case-study parts that state an earlier key: {len(f['case_leaks'])}",
+    ]
+    fams = Counter(it.family for it in bank.items.values() if it.family)
+    lines.append(f"  families (never two in one attempt): {len(fams)} holding {sum(fams.values())} items")
+    return "\n".join(lines)
+
+
+def settings_report(bank) -> str:
+    counts = settings(bank)
+    width = max(map(len, counts)) + 1
+    return "\n".join(["Settings and client groups (items whose stem or case mentions them)"] +
+                     [f"  {name.ljust(width)}{n:>5}" for name, n in counts.items()])
+
+
 def table(title, rows, columns, short=None) -> str:
     """A plain-text table of topic rows x columns with row and column totals."""
     heads = [(short or {}).get(c, c)[:11] for c in columns]
@@ -60,6 +138,8 @@ def report(bank) -> str:
         table("Items by topic and difficulty", cov["by_topic_difficulty"], list(V.DIFFICULTIES)),
         f"Total items: {cov['total']}  case studies: {cov['case_studies']}  "
         f"NGN types: {cov['ngn_count']} ({cov['ngn_share']:.0%})",
+        settings_report(bank),
+        cue_report(bank),
     ]
     return "\n\n".join(parts)
 

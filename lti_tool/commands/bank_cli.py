@@ -12,11 +12,12 @@ def bank():
 
 
 @bank.command("lint", context_settings={"ignore_unknown_options": False})
+@click.option("--strict", is_flag=True, help="Fail on warnings too (rationale length, test-wise cues); CI runs this.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-def lint(paths):
+def lint(strict, paths):
     """Check bank YAML files (default: the bundled bank). Exits 1 on any error."""
     from question_bank import lint as bank_lint
-    rc = bank_lint.main(list(paths))
+    rc = bank_lint.main((["--strict"] if strict else []) + list(paths))
     if rc:
         raise SystemExit(rc)
 

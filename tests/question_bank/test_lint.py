@@ -151,3 +151,142 @@ def test_yaml_syntax_error_is_reported(tmp_path):
     p = tmp_path / "x.yaml"
     p.write_text("items:\n  - id: a\n  bad indentation: [\n")
     assert main([str(p)]) == 1
+
+
+# --- test-wise cues (docs/item-writing.md rule 12) ------------------------------------------
+
+def mc_set(n, key_text, distractors, **over):
+    """n multiple-choice items with distinct stems, each keyed on an option of key_text."""
+    places = ["clinic", "unit", "shelter", "school", "home", "ward", "office", "hospice", "prison", "lobby",
+              "garden", "library"]
+    out = []
+    for i in range(n):
+        d = mc(id=f"t-{i:03d}", stem=f"Client number {i} at the {places[i % len(places)]} "
+                                     f"{'x' * i} says something the nurse must answer.")
+        d["options"] = [{"id": "a", "text": key_text, "technique": "empathy", "rationale": R2}] + [
+            {"id": chr(98 + k), "text": t, "technique": "false-reassurance", "rationale": R2}
+            for k, t in enumerate(distractors)]
+        d.update(over)
+        out.append(d)
+    return out
+
+
+def test_key_longest_rate_over_the_limit_is_a_warning(tmp_path):
+    planted = mc_set(10, "A key that is plainly the longest of them all.", ["Short one here.", "Another short one.",
+                                                                            "A third short one."])
+    problems = lint_paths([write(tmp_path, planted)])
+    assert "the key is the longest option in 10 of 10 multiple-choice items (100%; at most 30%)" in messages(problems)
+    assert "over 1.25x the mean distractor length in 10 of 10" in messages(problems)
+    assert all(p.level == "warning" for p in problems)
+    assert main(["--strict", str(write(tmp_path, planted))]) == 1
+
+
+def test_key_not_longest_passes_the_rate(tmp_path):
+    fair = mc_set(10, "A key of middle length.", ["A distractor that runs longer.", "Short one here.",
+                                                  "A third option, similar."])
+    assert "longest option" not in messages(lint_paths([write(tmp_path, fair)]))
+
+
+def test_rate_needs_enough_items(tmp_path):
+    few = mc_set(3, "A key that is plainly the longest of them all.", ["Short one.", "Short two.", "Short 3."])
+    assert "longest option" not in messages(lint_paths([write(tmp_path, few)]))
+
+
+def test_ratio_limit_catches_a_slightly_longer_but_much_longer_key(tmp_path):
+    # Key longest in 3 of 10 (allowed) but 1.5x the distractors in those 3 (30% > 5%).
+    long_key = mc_set(3, "A key that is much longer than the others.", ["Short one here.", "Short two here.",
+                                                                         "Short three here."])
+    fair = mc_set(10, "A key of middle length.", ["A distractor that runs longer.", "Short one here.",
+                                                  "A third option, similar."])[3:]
+    problems = messages(lint_paths([write(tmp_path, long_key + fair)]))
+    assert "longest option in" not in problems and "over 1.25x the mean distractor length in 3 of 10" in problems
+
+
+def test_only_the_key_names_a_feeling(tmp_path):
+    planted = _opt(0, text="It sounds frightening to lose a job.")
+    assert "only the key names a feeling" in messages(lint_paths([write(tmp_path, [planted])]))
+    fair = mc()
+    fair["options"][0]["text"] = "It sounds frightening to lose a job."
+    fair["options"][1]["text"] = "Don't be scared; things will get better."
+    assert "names a feeling" not in messages(lint_paths([write(tmp_path, [fair])]))
+
+
+def test_only_the_key_is_compound(tmp_path):
+    planted = _opt(0, text="That sounds hard. What happened today?")
+    assert "only the key makes two points" in messages(lint_paths([write(tmp_path, [planted])]))
+    fair = mc()
+    fair["options"][0]["text"] = "That sounds hard. What happened today?"
+    fair["options"][2]["text"] = "Why was it terrible? Tell me."
+    assert "two points" not in messages(lint_paths([write(tmp_path, [fair])]))
+
+
+def bowtie(param_text, stem="A client on the unit shouts at staff after a long wait. Complete the diagram."):
+    def opts(prefix, n, tech):
+        return [{"id": f"{prefix}{i}", "text": f"Choice {prefix}{i} about talking", "technique": tech, "rationale": R2}
+                for i in range(1, n + 1)]
+    params = opts("p", 5, "accurate-assessment")
+    params[4]["text"] = param_text
+    return mc(type="bowtie", stem=stem, options=None, conditions=opts("c", 4, "accurate-assessment"),
+              actions=opts("a", 5, "therapeutic-action"), parameters=params,
+              key={"condition": "c1", "actions": ["a1", "a2"], "parameters": ["p1", "p2"]})
+
+
+def test_bowtie_physiological_filler(tmp_path):
+    d = bowtie("His blood glucose level")
+    del d["options"]
+    assert "names 'blood glucose', which the case never mentions" in messages(lint_paths([write(tmp_path, [d])]))
+    ok = bowtie("His blood glucose level", stem="A client who has diabetes and a blood glucose of 40 is confused.")
+    del ok["options"]
+    assert "never mentions" not in messages(lint_paths([write(tmp_path, [ok])]))
+
+
+def leak_case(unfold_text):
+    first = mc(id="cs-1", stem="What should the nurse do first for the guarded client?")
+    first["options"] = [
+        {"id": "a", "text": "Offer choices about where to sit and whether the door stays open",
+         "technique": "trauma-informed", "rationale": R2},
+        {"id": "b", "text": "Tell her the unit never uses restraints", "technique": "false-reassurance", "rationale": R2},
+        {"id": "c", "text": "Leave her alone until she asks for help", "technique": "rejecting", "rationale": R2},
+    ]
+    second = mc(id="cs-2", stem="Which response is best now?", unfold=[{"heading": "Later", "text": unfold_text}])
+    items = []
+    for d in (first, second):
+        for k in ("topic", "version", "client_need"):
+            d.pop(k)
+        items.append(d)
+    return [{"id": "cs", "version": 1, "title": "T", "topic": "empathy", "client_need": "psychosocial-integrity",
+             "stimulus": [{"heading": "Notes", "text": "A guarded client sits with her coat on."}], "items": items}]
+
+
+def test_case_part_that_states_an_earlier_key(tmp_path):
+    leak = leak_case("She chose to sit by the window with the door open, as the nurse offered.")
+    assert "states the key of cs-1" in messages(lint_paths([write(tmp_path, case_studies=leak)]))
+    fair = leak_case("An hour later she says she has not slept for two nights.")
+    assert "states the key" not in messages(lint_paths([write(tmp_path, case_studies=fair)]))
+
+
+SIMILAR = [
+    "A 45-year-old client in the emergency department shouts that he has waited four hours. Which response is best?",
+    "A 52-year-old client in the emergency department shouts that she has waited five hours. Which response is best?",
+]
+
+
+def test_very_similar_stems_need_a_family(tmp_path):
+    a, b = mc(id="t-001", stem=SIMILAR[0]), mc(id="t-002", stem=SIMILAR[1])
+    assert "stem is very similar to t-001" in messages(lint_paths([write(tmp_path, [a, b])]))
+    a["family"] = b["family"] = "angry-after-long-wait"
+    assert "very similar" not in messages(lint_paths([write(tmp_path, [a, b])]))
+
+
+@pytest.mark.parametrize("family", ["Angry Wait", "", "x_y", 3])
+def test_family_must_be_a_hyphenated_name(tmp_path, family):
+    assert "family: must be a lower-case-hyphenated name" in messages(lint_paths([write(tmp_path, [mc(family=family)])]))
+
+
+def test_case_study_family_is_inherited_by_its_items(tmp_path):
+    cs = case(2)
+    cs[0]["family"] = "termination-regression"
+    from question_bank.bank import load_bank
+    bank = load_bank([write(tmp_path, case_studies=cs)])
+    assert {i.family for i in bank.items.values()} == {"termination-regression"}
+

@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 
 from question_bank.bank import Item
-from question_bank.selection import (Blueprint, Filter, SelectionError, draw, seed_for, units_of,
+from question_bank.selection import (Blueprint, Filter, SelectionError, capacity, draw, seed_for, units_of,
                                     validate_blueprint)
 
 
@@ -223,3 +223,61 @@ def test_draw_accepts_any_iterable_of_items():
     b = bp((Filter(topic="empathy"), 3))
     assert draw(b, iter(POOL), random.Random(2)) == draw(b, list(POOL), random.Random(2))
     assert draw(b, (i for i in POOL), random.Random(2)) == draw(b, POOL, random.Random(2))
+
+
+# --- families: near-duplicates never share an attempt ------------------------------------------
+
+def fam_item(iid, family=None, topic="empathy", case=None, pos=None):
+    d = {"family": family} if family else {}
+    return Item(iid, 1, "multiple_choice", topic, "psychosocial-integrity", "analyze-cues", "application",
+                "medium", f"stem {iid}", d, case, pos, "t.yaml", 0, "bundled")
+
+
+FAMILY_POOL = ([fam_item(f"w{i}", "angry-wait") for i in range(4)]
+               + [fam_item(f"p{i}", "poison-delusion") for i in range(3)]
+               + [fam_item(f"s{i}") for i in range(5)]
+               + [fam_item(f"cs-{p}", "angry-wait", topic="alliance-ruptures", case="cs", pos=p) for p in (1, 2)])
+
+
+def test_capacity_counts_one_unit_per_family():
+    assert capacity(units_of(FAMILY_POOL)) == 5 + 1 + 2  # singles, one poison item, the 2-item case beats a w
+    assert capacity(units_of([fam_item("a", "x"), fam_item("b", "x")])) == 1
+
+
+def test_draw_never_takes_two_of_one_family():
+    b = bp((Filter(), 7))
+    for seed in range(200):
+        ids = draw(b, FAMILY_POOL, random.Random(seed))
+        fams = [i.split("-")[0][0] for i in ids if i[0] in "wp"] + (["w"] if "cs-1" in ids else [])
+        assert len(ids) == 7 and len(fams) == len(set(fams)), ids
+
+
+def test_draw_fails_clearly_when_families_leave_too_few():
+    with pytest.raises(SelectionError, match="different families"):
+        draw(bp((Filter(), 9)), FAMILY_POOL, random.Random(1))
+    assert any("once families are kept apart" in e for e in validate_blueprint(bp((Filter(), 9)), FAMILY_POOL))
+
+
+def test_families_hold_across_sections():
+    b = bp((Filter(topic="alliance-ruptures"), 2), (Filter(topic="empathy"), 5))
+    for seed in range(50):
+        ids = draw(b, FAMILY_POOL, random.Random(seed))
+        assert ids[:2] == ["cs-1", "cs-2"] and not any(i.startswith("w") for i in ids)
+
+
+def test_shipped_blueprints_never_draw_two_of_one_family():
+    from question_bank.bank import load_bank
+    from question_bank.blueprints import load_named
+    items = list(load_bank().items.values())
+    family = {i.id: i.family for i in items}
+    for nb in load_named().values():
+        exposure = {}
+        for a in range(60):
+            ids = draw(nb.blueprint, items, random.Random(seed_for(a, "fam")), exposure=exposure)
+            units = {}
+            for i in ids:
+                exposure[i] = exposure.get(i, 0) + 1
+                case = next(it.case_study for it in items if it.id == i)
+                units.setdefault(case or i, set()).add(family[i])
+            seen = [f for fams in units.values() for f in fams - {None}]
+            assert len(seen) == len(set(seen)), (nb.key, a, sorted(seen))

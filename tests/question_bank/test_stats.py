@@ -1,3 +1,4 @@
+from conftest import FIXTURES as FIXTURES_DIR
 from question_bank.stats import coverage, main, report
 
 
@@ -16,3 +17,22 @@ def test_report_and_main(fixture_bank, capsys):
     from conftest import FIXTURES
     assert main([str(FIXTURES / "bank.yaml")]) == 0
     assert "Total items: 12" in capsys.readouterr().out
+
+
+def test_report_shows_cue_figures_and_settings(fixture_bank):
+    text = report(fixture_bank)
+    assert "multiple choice: 3 items; key is the longest option in 67%" in text
+    assert "drop-down blanks: 4" in text and "bow-tie physiological filler: 0" in text
+    assert "Settings and client groups" in text and "telehealth" in text
+
+
+def test_settings_are_found_in_stems_and_case_stimulus(tmp_path):
+    import yaml
+    from question_bank.bank import load_bank
+    from question_bank.stats import settings
+    d = yaml.safe_load((FIXTURES_DIR / "bank.yaml").read_text())
+    d["items"][0]["stem"] = "A 12-year-old client in a telehealth session says nobody listens. Best?"
+    p = tmp_path / "b.yaml"
+    p.write_text(yaml.safe_dump(d))
+    counts = settings(load_bank([p]))
+    assert counts["telehealth"] == 1 and counts["child under 14"] == 1 and counts["adolescent 14-17"] == 0
