@@ -44,7 +44,9 @@ being am i you he she it we they me him her us them my your his its our their th
 those do does did not no yes have has had will would can could should may might must just
 about into over than too very what which who whom when where why how all any some more most
 such own same only also there here now up out again once let lets let's get got going say
-says said tell told ask asked nurse client""".split())
+says said tell told ask asked nurse client clients nurses response responses best first most
+likely priority action actions finding findings indicate indicates condition conditions parameter
+parameters monitor experiencing experience experiences select apply which following""".split())
 WORD = re.compile(r"[a-z][a-z'’-]+")
 SENTENCE = re.compile(r"[.!?]+[\"'”’)]*(?=\s+[\"'“‘(]?[A-Z])")
 
@@ -164,7 +166,7 @@ def _stems(text) -> set:
     return {w[:5] for w in content_words(text)}
 
 
-LEAK_WORDS = 1  # a later part shares at least this many new words with a key ...
+LEAK_WORDS = 2  # a later part shares at least this many new words with a key ...
 
 
 def case_leaks(case_items, context="") -> list:

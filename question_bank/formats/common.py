@@ -134,6 +134,8 @@ def item_tags(d: dict) -> list[str]:
     tags = [f"{name.replace('_', '-')}:{d[name]}" for name in TAG_FIELDS if d.get(name)]
     if d.get("version") is not None:
         tags.append(f"version:{d['version']}")
+    if d.get("family"):  # enemy group: never two of one family in an attempt
+        tags.append(f"family:{d['family']}")
     return tags
 
 
@@ -228,6 +230,8 @@ def finish(raws: list[Raw], file: str, source_name: str, topic: str | None,
                 raise FormatError(file, raw.line, "version", f"not a whole number: {v!r}")
             d["version"] = int(v)
         d["topic"] = d.get("topic") or tags.get("topic") or topic
+        if tags.get("family") and not d.get("family"):
+            d["family"] = tags["family"]
         if not d["topic"]:
             raise FormatError(file, raw.line, "topic",
                               "the file gives no topic tag; pass topic= to the import")
