@@ -24,13 +24,14 @@ def test_new_version_becomes_current_and_old_attempts_keep_theirs(client, platfo
         item_id, old_row = served.bank_item.item_id, served.bank_item_id
         d = copy.deepcopy(load_bank().items[item_id].definition)
         old_key = d["key"]
-        d["version"] = 2
+        old_version = d["version"]
+        d["version"] = old_version + 1
         d["key"] = next(o["id"] for o in d["options"] if o["id"] != old_key)  # a different key in v2
         counts = bank_store.sync_bundled([_write(tmp_path, [d])])
         assert counts == {"added": 1, "unchanged": 0}
         rows = db.session.execute(db.select(BankItem).filter_by(item_id=item_id).order_by(BankItem.version)).scalars().all()
-        assert [(r.version, r.current) for r in rows] == [(1, False), (2, True)]
-        # the served attempt still grades against version 1
+        assert [(r.version, r.current) for r in rows] == [(old_version, False), (old_version + 1, True)]
+        # the served attempt still grades against the old version
         attempts.save_response(attempt, served.position, 1, old_key)
         attempts.submit(attempt.id)
         graded = db.session.get(Attempt, attempt.id)
