@@ -82,6 +82,8 @@ class Settings:
         conf["BASE_URL"] = os.environ.get("RAPPORT_BASE_URL", cls.BASE_URL).rstrip("/")
         if os.environ.get("RAPPORT_GRADE_RETRY_HOURS"):
             conf["GRADE_RETRY_HORIZON_HOURS"] = _positive_float("RAPPORT_GRADE_RETRY_HOURS")
+        # Extra origins allowed to frame Rapport (a Canvas on its own domain), space-separated.
+        conf["FRAME_ANCESTORS"] = os.environ.get("RAPPORT_FRAME_ANCESTORS", "").split()
         if os.environ.get("RAPPORT_REDIS_URL"):
             conf["REDIS_URL"] = os.environ["RAPPORT_REDIS_URL"]
         conf.update(overrides)

@@ -7,3 +7,5 @@ threads = 4
 timeout = 30
 forwarded_allow_ips = "*"
 accesslog = "-"
+# Path only: launch tokens travel in query strings (and so in Referer), never logged.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'

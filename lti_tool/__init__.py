@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Assemble the app: settings, extensions, blueprints, error pages. Nothing else."""
     from config import Settings
 
-    from . import errors, models  # noqa: F401  (models register their tables)
+    from . import errors, models, security  # noqa: F401  (models register their tables)
     from .blueprints import health, instructor, lti, student
     from .extensions import csrf, db, migrate
 
@@ -24,4 +24,5 @@ def create_app(config: dict | None = None) -> Flask:
     for bp in (lti.bp, student.bp, instructor.bp, health.bp):
         app.register_blueprint(bp)
     errors.init_app(app)
+    security.init_app(app)
     return app

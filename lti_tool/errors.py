@@ -38,10 +38,3 @@ def init_app(app):
     def unexpected(exc):
         app.logger.exception("unhandled error")
         return _page("Something went wrong", "Rapport hit an unexpected error. Your saved answers are kept.", 500)
-
-    @app.after_request
-    def headers(resp):
-        # Tokens ride in URLs after launch; never leak them to other sites.
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return resp

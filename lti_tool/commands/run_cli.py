@@ -42,7 +42,9 @@ def db_upgrade():
 
 def _serve(app, host: str, port: int) -> None:
     from werkzeug.serving import make_server
-    server = make_server(host, port, app, threaded=True)
+
+    from ..security import RedactingRequestHandler
+    server = make_server(host, port, app, threaded=True, request_handler=RedactingRequestHandler)
     stop = threading.Event()
 
     def _quit(*_):

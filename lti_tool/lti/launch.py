@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlsplit
 
 import jwt
+from flask import request as flask_request
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 
@@ -14,7 +15,7 @@ from ..models import LaunchState
 from ..models.base import utcnow
 from .errors import LaunchError
 from .launch_data import Launch
-from .login import STATE_COOKIE
+from .login import COOKIE_PREFIX, STATE_COOKIE, state_cookie
 from .tool_config import DatabaseToolConf
 
 LTI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -112,9 +113,9 @@ class _MessageLaunch(FlaskMessageLaunch):
         state = self._get_request_param("state")
         if not state:
             raise LaunchError("The launch has no state parameter.")
-        cookie_state = self._request.get_cookie(STATE_COOKIE)
-        if cookie_state and cookie_state != state:
-            # Cookies reached us and name another login: not this browser's launch.
+        ours = [k for k in flask_request.cookies if k.startswith(COOKIE_PREFIX + STATE_COOKIE + "-")]
+        if ours and COOKIE_PREFIX + state_cookie(state) not in ours:
+            # Cookies reach us, and this browser started other logins but not this one.
             raise LaunchError("This launch was started in another browser window.", 401)
         nonce = self._get_jwt_body().get("nonce")
         if not nonce:

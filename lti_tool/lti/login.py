@@ -15,6 +15,11 @@ from .errors import LaunchError
 from .tool_config import DatabaseToolConf, find_deployment
 
 STATE_COOKIE = "rapport-lti-state"
+COOKIE_PREFIX = "lti1p3-"  # what pylti1p3's cookie service puts before every name
+
+
+def state_cookie(state: str) -> str:
+    return f"{STATE_COOKIE}-{state}"
 
 
 class _Login(FlaskOIDCLogin):
@@ -39,7 +44,8 @@ class _Login(FlaskOIDCLogin):
         db.session.add(LaunchState(state=state, nonce=nonce, platform_id=platform.id,
                                    created_at=now, expires_at=now + timedelta(seconds=self.state_ttl)))
         db.session.commit()
-        self._cookie_service.set_cookie(STATE_COOKIE, state, self.state_ttl)
+        # One cookie per login, so two launches opened together in two tabs both succeed.
+        self._cookie_service.set_cookie(state_cookie(state), "1", self.state_ttl)
         params = {
             "scope": "openid",
             "response_type": "id_token",

@@ -130,8 +130,8 @@ def test_missing_id_token_is_refused(client):
 
 def test_state_cookie_for_another_login_is_refused(client, platform):
     state1, _ = platform.login(client)
-    state2, nonce2 = platform.login(client)  # the cookie now names state2
-    client.set_cookie("rapport-lti-state", state1)
+    state2, nonce2 = platform.login(client)
+    client.delete_cookie(f"lti1p3-rapport-lti-state-{state2}")  # this browser never saw login 2
     token = platform.sign(platform.claims(nonce2))
     _assert_refused(client.post("/lti/launch", data={"id_token": token, "state": state2}), 401, "another browser")
 
@@ -149,3 +149,11 @@ def test_launch_with_resource_link_claim_absent_is_refused(client, platform):
     del claims[LTI + "resource_link"]
     _assert_refused(client.post("/lti/launch", data={"id_token": platform.sign(claims), "state": state}), 400,
                     "no resource link")
+
+
+def test_two_launches_started_together_both_succeed(client, platform):
+    """Two tabs: both logins run before either launch posts; each state has its own cookie."""
+    state1, nonce1 = platform.login(client)
+    state2, nonce2 = platform.login(client)
+    assert client.post("/lti/launch", data={"id_token": platform.sign(platform.claims(nonce1)), "state": state1}).status_code == 303
+    assert client.post("/lti/launch", data={"id_token": platform.sign(platform.claims(nonce2)), "state": state2}).status_code == 303

@@ -135,7 +135,8 @@ def state_of_another_login(client, platform, env):
 
 
 def unknown_state(client, platform, env):
-    _, nonce = platform.login(client)
+    state, nonce = platform.login(client)
+    client.delete_cookie(f"lti1p3-rapport-lti-state-{state}")  # a cookieless iframe: only the database decides
     return post(client, "state-never-issued", platform.sign(platform.claims(nonce)))
 
 
@@ -147,7 +148,7 @@ def missing_state(client, platform, env):
 def state_cookie_of_another_login(client, platform, env):
     state1, _ = platform.login(client)
     state2, nonce2 = platform.login(client)
-    client.set_cookie("rapport-lti-state", state1)
+    client.delete_cookie(f"lti1p3-rapport-lti-state-{state2}")  # this browser never saw login 2
     return post(client, state2, platform.sign(platform.claims(nonce2)))
 
 

@@ -1,0 +1,129 @@
+"""Response hardening for every route: CSP with a per-request nonce, framing limited to the
+registered platforms, HSTS, cookie flags, and launch tokens kept out of access logs."""
+from __future__ import annotations
+
+import re
+import secrets
+from urllib.parse import urlsplit
+
+from flask import current_app, g, request
+from werkzeug.serving import WSGIRequestHandler
+
+from .extensions import db
+
+# Canvas signs as canvas[.beta|.test].instructure.com but frames Rapport from each school's
+# own host (esu.instructure.com); custom Canvas domains go in RAPPORT_FRAME_ANCESTORS.
+CANVAS_ISSUERS = {"https://canvas.instructure.com", "https://canvas.beta.instructure.com",
+                  "https://canvas.test.instructure.com"}
+CANVAS_FRAMES = "https://*.instructure.com"
+HSTS = "max-age=31536000; includeSubDomains"
+# Parts of a URL that carry the launch token; never written to a log.
+_TOKEN_QUERY = re.compile(r"\?[^ \"]*")
+
+
+def csp_nonce() -> str:
+    """The nonce an inline <script nonce="{{ csp_nonce() }}"> must carry on this response."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def origin(url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return f"{parts.scheme}://{host}"
+
+
+def frame_ancestors() -> list[str]:
+    """'self', every registered platform's origin (issuer and login URL), plus configured extras."""
+    from .models import Platform  # models import extensions; keep this module importable early
+    found = {"'self'"}
+    try:
+        rows = db.session.execute(db.select(Platform.issuer, Platform.auth_login_url)).all()
+    except Exception:  # noqa: BLE001 - a down database must not turn every page into a 500
+        db.session.rollback()
+        rows = []
+    for issuer, login_url in rows:
+        for url in (issuer, login_url):
+            if (o := origin(url)) is not None:
+                found.add(o)
+        if (issuer or "").rstrip("/") in CANVAS_ISSUERS:
+            found.add(CANVAS_FRAMES)
+    found.update(current_app.config.get("FRAME_ANCESTORS") or ())
+    return sorted(found)
+
+
+def content_security_policy(html: bool) -> str:
+    if not html:
+        # JSON and files are never rendered as documents.
+        return "default-src 'none'; frame-ancestors 'none'"
+    return "; ".join((
+        "default-src 'self'",
+        # Inline scripts only with this response's nonce; no eval.
+        f"script-src 'self' 'nonce-{csp_nonce()}'",
+        # Inline style attributes stay allowed (server-drawn SVG charts use them); they cannot run code.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        # The deep-linking response auto-posts to the platform's return URL (any school host),
+        # so form-action is left open; frame-ancestors is what keeps other sites from framing us.
+        "frame-ancestors " + " ".join(frame_ancestors()),
+    ))
+
+
+def _is_https() -> bool:
+    return request.is_secure or current_app.config.get("BASE_URL", "").startswith("https://")
+
+
+def _harden_cookies(resp) -> None:
+    """Over HTTPS every cookie is Secure and Partitioned (CHIPS: it still works inside the LMS
+    iframe with third-party cookies blocked), SameSite=None unless the code chose stricter."""
+    cookies = resp.headers.getlist("Set-Cookie")
+    if not cookies:
+        return
+    resp.headers.remove("Set-Cookie")
+    for raw in cookies:
+        attrs = {a.strip().split("=", 1)[0].lower() for a in raw.split(";")[1:]}
+        extra = []
+        if "secure" not in attrs:
+            extra.append("Secure")
+        if "samesite" not in attrs:
+            extra.append("SameSite=None")
+        if "partitioned" not in attrs:
+            extra.append("Partitioned")
+        resp.headers.add("Set-Cookie", "; ".join([raw, *extra]) if extra else raw)
+
+
+def init_app(app):
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def security_headers(resp):
+        html = (resp.mimetype or "").startswith("text/html")
+        resp.headers.setdefault("Content-Security-Policy", content_security_policy(html))
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Launch tokens ride in URLs after a launch; no Referer carries them anywhere, not even to us.
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        if _is_https():
+            resp.headers.setdefault("Strict-Transport-Security", HSTS)
+            _harden_cookies(resp)
+        return resp
+
+
+def redact(line: str) -> str:
+    """An access-log request line without its query string (where launch tokens travel)."""
+    return _TOKEN_QUERY.sub("?[redacted]", line)
+
+
+class RedactingRequestHandler(WSGIRequestHandler):
+    """`rapport serve`'s access log: method, path and status, never the query string."""
+
+    def log_request(self, code="-", size="-"):
+        self.requestline = redact(self.requestline)
+        super().log_request(code, size)
