@@ -69,6 +69,12 @@ class Settings:
     # every other form or JSON post (autosave, settings) stays under 1 MB.
     LTI_MAX_REQUEST_BYTES = 64 * 1024
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Rate limits; the numbers are explained in lti_tool/rate_limits.py.
+    RATE_LIMIT_LTI = "1000 per minute"
+    RATE_LIMIT_AUTOSAVE = "300 per minute"
+    RATE_LIMIT_ADMIN_LOGIN = "10 per minute"
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: Rapport faces clients).
+    TRUSTED_PROXIES = 0
 
     @classmethod
     def from_env(cls, **overrides) -> dict:
@@ -82,6 +88,7 @@ class Settings:
         conf["BASE_URL"] = os.environ.get("RAPPORT_BASE_URL", cls.BASE_URL).rstrip("/")
         if os.environ.get("RAPPORT_GRADE_RETRY_HOURS"):
             conf["GRADE_RETRY_HORIZON_HOURS"] = _positive_float("RAPPORT_GRADE_RETRY_HOURS")
+        conf["TRUSTED_PROXIES"] = int(os.environ.get("RAPPORT_TRUSTED_PROXIES", "0") or 0)
         # Extra origins allowed to frame Rapport (a Canvas on its own domain), space-separated.
         conf["FRAME_ANCESTORS"] = os.environ.get("RAPPORT_FRAME_ANCESTORS", "").split()
         if os.environ.get("RAPPORT_REDIS_URL"):

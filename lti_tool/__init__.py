@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Assemble the app: settings, extensions, blueprints, error pages. Nothing else."""
     from config import Settings
 
-    from . import errors, models, security  # noqa: F401  (models register their tables)
+    from . import errors, models, rate_limits, security  # noqa: F401  (models register their tables)
     from .blueprints import health, instructor, lti, student
     from .extensions import csrf, db, migrate
 
@@ -25,4 +25,5 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(bp)
     errors.init_app(app)
     security.init_app(app)
+    rate_limits.init_app(app)  # after the blueprints: it wraps their views
     return app

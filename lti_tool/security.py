@@ -7,6 +7,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import WSGIRequestHandler
 
 from .extensions import db
@@ -101,6 +102,10 @@ def _harden_cookies(resp) -> None:
 
 def init_app(app):
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        # The client's address (rate limits) and scheme (HSTS, Secure cookies) as the proxy saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.after_request
     def security_headers(resp):
