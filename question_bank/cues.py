@@ -17,6 +17,8 @@ from rapidfuzz import fuzz
 LONGEST_LIMIT = 0.30
 RATIO = 1.25
 RATIO_LIMIT = 0.05
+# The reverse cue: a student who learns "never the longest" picks the shortest.
+SHORTEST_LIMIT = 0.30
 # Rates are judged only over enough items for a rate to mean something.
 MIN_ITEMS_FOR_RATE = 8
 
@@ -91,6 +93,10 @@ class OptionSet:
     @property
     def key_longest(self) -> bool:
         return all(self.key_len > len(plain(d.get("text"))) for d in self.distractors)
+
+    @property
+    def key_shortest(self) -> bool:
+        return all(self.key_len < len(plain(d.get("text"))) for d in self.distractors)
 
     @property
     def ratio(self) -> float:
@@ -193,7 +199,7 @@ def case_leaks(case_items, context="") -> list:
     return out
 
 
-STEM_SIMILARITY = 70  # rapidfuzz token_sort_ratio (0-100) above which two stems are "very similar"
+STEM_SIMILARITY = 72  # rapidfuzz token_sort_ratio (0-100) above which two stems are "very similar"
 
 
 def _norm(stem):
@@ -236,6 +242,7 @@ def figures(bank) -> dict:
         "mc_items": len(mc),
         "mc_key_longest": rate(mc, lambda s: s.key_longest),
         "mc_key_ratio": rate(mc, lambda s: s.ratio > RATIO),
+        "mc_key_shortest": rate(mc, lambda s: s.key_shortest),
         "blank_sets": len(blanks),
         "blank_key_longest": rate(blanks, lambda s: s.key_longest),
         "blank_key_ratio": rate(blanks, lambda s: s.ratio > RATIO),

@@ -113,6 +113,12 @@ def _rate_problems(where, sets):
             f"the key is the longest option in {len(longest)} of {len(sets)} multiple-choice items "
             f"({len(longest) / len(sets):.0%}; at most {cues.LONGEST_LIMIT:.0%}): "
             + ", ".join(s.label() for s in longest)), "warning"))
+    shortest = [s for s in sets if s.key_shortest]
+    if len(shortest) > cues.SHORTEST_LIMIT * len(sets):
+        out.append(Problem(where, 0, "-", (
+            f"the key is the shortest option in {len(shortest)} of {len(sets)} multiple-choice items "
+            f"({len(shortest) / len(sets):.0%}; at most {cues.SHORTEST_LIMIT:.0%}): "
+            + ", ".join(s.label() for s in shortest)), "warning"))
     long_ = [s for s in sets if s.ratio > cues.RATIO]
     if len(long_) > cues.RATIO_LIMIT * len(sets):
         out.append(Problem(where, 0, "-", (

@@ -93,8 +93,9 @@ def settings(bank) -> Counter:
 def cue_report(bank) -> str:
     f = cues.figures(bank)
     lines = [
-        "Test-wise cues (limits: key longest <= 30%, key > 1.25x mean distractor <= 5%)",
-        f"  multiple choice: {f['mc_items']} items; key is the longest option in {f['mc_key_longest']:.0%}; "
+        "Test-wise cues (limits: key longest <= 30%, key shortest <= 30%, key > 1.25x mean distractor <= 5%)",
+        f"  multiple choice: {f['mc_items']} items; key is the longest option in {f['mc_key_longest']:.0%}, "
+        f"the shortest in {f['mc_key_shortest']:.0%}; "
         f"key > {cues.RATIO}x the mean distractor length in {f['mc_key_ratio']:.0%}",
         f"  drop-down blanks: {f['blank_sets']}; key is the longest option in {f['blank_key_longest']:.0%}; "
         f"key > {cues.RATIO}x in {f['blank_key_ratio']:.0%}",

@@ -187,6 +187,12 @@ def test_key_not_longest_passes_the_rate(tmp_path):
     assert "longest option" not in messages(lint_paths([write(tmp_path, fair)]))
 
 
+def test_key_shortest_rate_is_the_reverse_cue(tmp_path):
+    short = mc_set(10, "Short key.", ["A distractor that runs longer.", "Another longer distractor.",
+                                      "A third, longer option."])
+    assert "the key is the shortest option in 10 of 10" in messages(lint_paths([write(tmp_path, short)]))
+
+
 def test_rate_needs_enough_items(tmp_path):
     few = mc_set(3, "A key that is plainly the longest of them all.", ["Short one.", "Short two.", "Short 3."])
     assert "longest option" not in messages(lint_paths([write(tmp_path, few)]))

@@ -21,7 +21,7 @@ def test_report_and_main(fixture_bank, capsys):
 
 def test_report_shows_cue_figures_and_settings(fixture_bank):
     text = report(fixture_bank)
-    assert "multiple choice: 3 items; key is the longest option in 67%" in text
+    assert "multiple choice: 3 items; key is the longest option in 67%, the shortest in" in text
     assert "drop-down blanks: 4" in text and "bow-tie physiological filler: 0" in text
     assert "Settings and client groups" in text and "telehealth" in text
 
