@@ -12,6 +12,7 @@ TOPICS = (
     "boundaries-and-structure",
     "alliance-ruptures",
     "special-situations",
+    "trauma-informed-care",
 )
 
 CLIENT_NEEDS = (

@@ -53,6 +53,7 @@ def test_db_upgrade_platform_add_and_list(tmp_path):
 
 def test_bank_lint_passes_on_the_bundled_bank_and_fails_on_a_bad_file(tmp_path):
     assert run(["bank", "lint"], tmp_path).returncode == 0
+    assert run(["bank", "lint", "--strict"], tmp_path).returncode == 0
     bad = tmp_path / "bad.yaml"
     bad.write_text("items:\n  - id: x-1\n    version: 1\n    type: multiple_choice\n    topic: nope\n")
     r = run(["bank", "lint", str(bad)], tmp_path)

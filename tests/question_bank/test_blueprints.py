@@ -15,7 +15,7 @@ def test_shipped_blueprints_have_the_promised_sizes():
     sizes = {k: nb.blueprint.total for k, nb in named.items()}
     assert sizes == {"quick-check": 10, "alliance-practice": 25, "ati-mental-health-alliance": 60}
     topics = {t for f, _ in named["alliance-practice"].blueprint.sections for t in ([f.topic] if isinstance(f.topic, str) else f.topic)}
-    assert len(topics) == 11
+    assert len(topics) == 12
 
 
 def test_each_shipped_blueprint_draws_its_size():

@@ -296,3 +296,9 @@ def test_case_study_family_is_inherited_by_its_items(tmp_path):
     bank = load_bank([write(tmp_path, case_studies=cs)])
     assert {i.family for i in bank.items.values()} == {"termination-regression"}
 
+
+
+def test_bundled_bank_passes_strict_lint():
+    """What CI holds the bank to: no errors and no warnings, cue limits included."""
+    problems = lint_paths()
+    assert [str(p) for p in problems] == []
