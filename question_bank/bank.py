@@ -146,19 +146,22 @@ def read_yaml(path):
     """Parse one file -> (data, lines by id(mapping), problems)."""
     path = Path(path)
     try:
-        loader = LineLoader(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         return None, {}, [Problem(str(path), 0, "-", f"cannot read: {e}")]
+    loader = None
     try:
+        loader = LineLoader(text)  # the reader refuses control characters already here
         data = loader.get_single_data()
         problems = [Problem(str(path), ln, "-", f"duplicate key {k!r}") for ln, k in loader.duplicates]
         return data, loader.lines, problems
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        return None, {}, [Problem(str(path), line, "-", f"YAML error: {getattr(e, 'problem', e)}")]
+        return None, {}, [Problem(str(path), line, "-", f"YAML error: {getattr(e, 'problem', None) or e}")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # -- validation and construction ---------------------------------------------
@@ -178,7 +181,7 @@ def validate_item_dict(d) -> list:
     for name, allowed in TAGS.items():
         if d.get(name) is None:
             problems.append(f"{name}: missing")
-        elif d[name] not in allowed:
+        elif not isinstance(d[name], str) or d[name] not in allowed:
             problems.append(f"{name}: {d[name]!r} is not one of {', '.join(allowed)}")
     if "family" in d and not (isinstance(d["family"], str) and FAMILY.match(d["family"])):
         problems.append("family: must be a lower-case-hyphenated name such as angry-after-long-wait")
@@ -188,7 +191,7 @@ def validate_item_dict(d) -> list:
     unknown = set(d) - ITEM_FIELDS
     if unknown:
         problems.append(f"unknown field(s) {sorted(map(str, unknown))}")
-    if t not in REGISTRY:
+    if not isinstance(t, str) or t not in REGISTRY:
         problems.append(f"type: {t!r} is not one of {', '.join(REGISTRY)}")
     else:
         problems += REGISTRY[t].validate(d)

@@ -76,7 +76,10 @@ def accommodation(user_id):
     tok = current_token()
     link = staff_link(tok)
     user = db.session.get(User, user_id)
-    if user is None or user.platform_id != link.context.deployment.platform_id:
+    # Only students this page lists (they attempted this assignment): never someone of another course.
+    took_it = db.session.scalar(db.select(Attempt.id).where(Attempt.user_id == user_id,
+                                                            Attempt.assignment_id == link.assignment.id).limit(1))
+    if user is None or user.platform_id != link.context.deployment.platform_id or took_it is None:
         abort(404)
     form = AccommodationForm(request.form)
     if not form.validate():

@@ -171,6 +171,8 @@ def parse_xml(data: bytes, file: str) -> ET.Element:
         raise FormatError(file, _line(parser), "xml", f"unsafe XML rejected: {e}")
     except ET.ParseError as e:
         raise FormatError(file, e.position[0], "xml", f"not well-formed XML: {e}")
+    except LookupError as e:  # <?xml encoding="..."?> names a codec Python does not have
+        raise FormatError(file, 1, "xml", f"unsupported encoding: {e}")
 
 
 def _line(parser) -> int | None:

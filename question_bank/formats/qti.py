@@ -20,8 +20,9 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 
-from .common import (ExportResult, FormatError, Raw, Skipped, clean, line_of, local,
+from .common import (MAX_IMPORT_BYTES, ExportResult, FormatError, Raw, Skipped, clean, line_of, local,
                      parse_xml, require)
 
 NS3 = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
@@ -64,7 +65,7 @@ def read(data: bytes, file: str) -> list[Raw]:
 def _read_package(data: bytes, file: str) -> list[Raw]:
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as e:
+    except _ZIP_ERRORS as e:
         raise FormatError(file, None, "package", f"not a zip file: {e}")
     infos = z.infolist()
     require(len(infos) <= MAX_MEMBERS, file, None, "package", "too many files")
@@ -72,7 +73,7 @@ def _read_package(data: bytes, file: str) -> list[Raw]:
     names = [i.filename for i in infos]
     order = [n for n in names if n.endswith(".xml") and n != "imsmanifest.xml"]
     if "imsmanifest.xml" in names:
-        man = parse_xml(z.read("imsmanifest.xml"), f"{file}/imsmanifest.xml")
+        man = parse_xml(_member(z, "imsmanifest.xml", file), f"{file}/imsmanifest.xml")
         hrefs = [r.get("href") for r in man.iter() if local(r.tag) == "resource"
                  and "imsqti_item" in (r.get("type") or "") and r.get("href")]
         if hrefs:
@@ -80,7 +81,21 @@ def _read_package(data: bytes, file: str) -> list[Raw]:
             require(not missing, f"{file}/imsmanifest.xml", None, "resource/@href",
                     f"names files not in the package: {missing[:3]}")
             order = hrefs
-    return [_read_item(parse_xml(z.read(n), f"{file}/{n}"), f"{file}/{n}") for n in order]
+    return [_read_item(parse_xml(_member(z, n, file), f"{file}/{n}"), f"{file}/{n}") for n in order]
+
+
+# What a damaged, encrypted or oddly compressed zip raises from the standard library.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, ValueError,
+               EOFError, OSError, zlib.error, KeyError)
+
+
+def _member(z: zipfile.ZipFile, name: str, file: str) -> bytes:
+    """One member's bytes, read no further than the import cap whatever its header claims."""
+    try:
+        with z.open(name) as f:
+            return f.read(MAX_IMPORT_BYTES + 1)
+    except _ZIP_ERRORS as e:
+        raise FormatError(f"{file}/{name}", None, "package", f"cannot read this file from the package: {e}")
 
 
 def _text(el, skip=_SKIP_TEXT) -> str:
