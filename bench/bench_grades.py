@@ -1,4 +1,4 @@
-"""Submit (grade + outbox row in one transaction) and grade delivery (AGS POSTs through the worker).
+"""Submit (grade + gradebook sync request in one transaction) and grade delivery (AGS POSTs through the worker).
 
 Delivery posts to an in-test platform over loopback HTTP, so the figure includes a real
 HTTP round trip per score but no LMS work. Run: .venv/bin/python bench/bench_grades.py
@@ -44,7 +44,7 @@ def main():
                 pass
             deliver_s = time.perf_counter() - start
         assert len(platform.scores) == N
-        print(f"submit (grade 10 items + outbox row): {N / submit_s:7.1f} /s ({1000 * submit_s / N:.1f} ms each)")
+        print(f"submit (grade 10 items + sync request): {N / submit_s:7.1f} /s ({1000 * submit_s / N:.1f} ms each)")
         print(f"grade delivery (token cached, loopback AGS POST): {N / deliver_s:7.1f} scores/s "
               f"({1000 * deliver_s / N:.1f} ms each)")
         platform.server.stop()

@@ -54,6 +54,9 @@ class Gradebook:
     scores: list = field(default_factory=list)
     rejected: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # "Take the gradebook offline": token and score requests get a proxy's 503 page, as in an
+    # LMS outage, so the demo (and tests) can show grades waiting and then arriving by themselves.
+    offline: bool = False
 
     def latest(self) -> dict:
         with self.lock:
@@ -179,7 +182,12 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
                 f'<a href="/gradebook">Gradebook</a></p>'
                 f'<iframe name="tool" id="tool" title="Rapport" style="width:100%;height:70vh;border:1px solid #888"'
                 f' allow="clipboard-write"></iframe>'
-                f'<h2>Gradebook</h2><table><thead><tr><th>User</th><th>Score</th><th>Timestamp</th></tr></thead>'
+                f'<h2>Gradebook</h2>'
+                f'<form method="post" action="/gradebook/offline"><input type="hidden" name="offline" '
+                f'value="{0 if gradebook.offline else 1}"><p>The gradebook is '
+                f'<strong id="gradebook-state">{"offline (an outage)" if gradebook.offline else "online"}</strong>. '
+                f'<button type="submit">{"Bring it back online" if gradebook.offline else "Take it offline"}</button>'
+                f'</p></form><table><thead><tr><th>User</th><th>Score</th><th>Timestamp</th></tr></thead>'
                 f'<tbody>{rows}</tbody></table></main></body></html>')
 
     @app.get("/launch/<role>")
@@ -214,8 +222,15 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
         p = platform()
         return p.get_jwks()
 
+    def outage():
+        page = ("<html><head><title>503 Service Temporarily Unavailable</title></head><body><center>"
+                "<h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>")
+        return FlaskResponse(page, status=503, content_type="text/html")
+
     @app.post("/token")
     def token():
+        if gradebook.offline:
+            return outage()
         p = platform()
         try:
             return p.get_access_token(request.form.to_dict())
@@ -224,12 +239,27 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
 
     @app.post("/ags/lineitems/<lid>/lineitem/scores")
     def scores(lid):
+        if gradebook.offline:
+            return outage()
         if request.content_type != SCORE_TYPE:
             gradebook.rejected.append({"status": 400, "content_type": request.content_type})
             return FlaskResponse("[]", status=400, content_type="application/json")
         svc = _Ags(_Req(request), platform(), lineitems_url, lineitem_url, gradebook=gradebook)
         resp = svc.handle_update_score(lid)
         return FlaskResponse("" if resp.code == 200 else "[]", status=resp.code)
+
+    @app.get("/ags/lineitems/<lid>/lineitem/results")
+    def results(lid):
+        if gradebook.offline:
+            return outage()
+        body = [{"userId": u, "resultScore": s["score"]["scoreGiven"], "resultMaximum": s["score"]["scoreMaximum"],
+                 "timestamp": s["score"]["timestamp"]} for u, s in gradebook.latest().items()]
+        return FlaskResponse(json.dumps(body), content_type="application/vnd.ims.lis.v2.resultcontainer+json")
+
+    @app.post("/gradebook/offline")
+    def toggle_offline():
+        gradebook.offline = request.form.get("offline") == "1"
+        return redirect("/")
 
     @app.get("/gradebook")
     def gradebook_page():
