@@ -91,7 +91,9 @@ def test_gradebook_ends_at_the_grading_methods_score(template_db, lms, sequence,
             if kind == "submit":
                 _, sub, correct = op
                 if sub not in latest:
-                    latest[sub] = first_launch(client, lms, app, sub=sub, grading_method=method)
+                    # Settings only with the link's first launch; later changes go through update_settings.
+                    settings_ = {} if latest else {"grading_method": method}
+                    latest[sub] = first_launch(client, lms, app, sub=sub, **settings_)
                 else:
                     latest[sub] = next_attempt(app, latest[sub])
                 answer_and_submit(app, latest[sub], correct)
