@@ -6,12 +6,76 @@ import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+class ConfigError(Exception):
+    """A setting that cannot work. The message names the variable and the fix, in one line."""
+
+
+def debug_requested() -> bool:
+    """RAPPORT_DEBUG=1 makes the CLI print tracebacks (like --debug)."""
+    return os.environ.get("RAPPORT_DEBUG", "").lower() in ("1", "true", "yes")
 
 
 def instance_dir() -> Path:
-    path = Path(os.environ.get("RAPPORT_INSTANCE_PATH", PROJECT_ROOT / "instance"))
-    path.mkdir(parents=True, exist_ok=True)
+    path = Path(os.environ.get("RAPPORT_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the instance folder {path} ({exc.strerror}); "
+                          "set RAPPORT_INSTANCE_PATH to a folder Rapport may write") from exc
     return path
+
+
+def check_database_url(url: str) -> str:
+    """The URL if Rapport can use it; else ConfigError saying what to write instead.
+
+    Only PostgreSQL (psycopg 3) and SQLite are supported. A bare `postgresql://` is taken to
+    mean psycopg 3, the driver Rapport ships with (SQLAlchemy would look for psycopg2).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    example = "e.g. postgresql+psycopg://rapport@db.example.edu/rapport or sqlite:////srv/rapport/rapport.db"
+    if not url.strip():
+        raise ConfigError("RAPPORT_DATABASE_URL is set but empty; unset it to use the SQLite file "
+                          f"instance/rapport.db, or give a database URL ({example})")
+    if url != url.strip():
+        raise ConfigError("RAPPORT_DATABASE_URL has spaces around it; remove them")
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"RAPPORT_DATABASE_URL is not a database URL (got {url!r}); {example}") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgresql", "postgres"):
+        if driver not in ("", "psycopg"):
+            raise ConfigError(f"RAPPORT_DATABASE_URL asks for the driver {driver!r}; Rapport uses psycopg 3: "
+                              "write postgresql+psycopg://...")
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        if driver:
+            raise ConfigError(f"RAPPORT_DATABASE_URL asks for the SQLite driver {driver!r}; write sqlite:///path")
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            path = Path(parsed.database)
+            if not path.parent.is_dir():
+                raise ConfigError(f"the folder {path.parent} for the SQLite database does not exist; "
+                                  "create it or fix RAPPORT_DATABASE_URL")
+            if path.is_dir():
+                raise ConfigError(f"RAPPORT_DATABASE_URL names a folder ({path}); name a file in it, "
+                                  f"e.g. sqlite:///{path / 'rapport.db'}")
+        return url
+    raise ConfigError(f"Rapport supports PostgreSQL and SQLite, not {backend!r}; set RAPPORT_DATABASE_URL "
+                      f"to {example}")
+
+
+def check_base_url(url: str) -> str:
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"RAPPORT_BASE_URL must be the address users reach Rapport at, such as "
+                          f"https://rapport.example.edu (got {url!r})")
+    return url.rstrip("/")
 
 
 def _secret_key(instance: Path) -> str:
@@ -51,7 +115,8 @@ class Settings:
 
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    BASE_URL = "http://127.0.0.1:5000"
+    BASE_URL = DEFAULT_BASE_URL
+    BASE_URL_FROM_ENV = False
     # A launch token lives this long; every page and autosave issues a fresh one.
     LAUNCH_TOKEN_TTL = 3 * 3600
     LAUNCH_STATE_TTL = 600
@@ -81,11 +146,14 @@ class Settings:
         inst = instance_dir()
         conf = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
         conf["INSTANCE_PATH"] = str(inst)
-        conf["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
-            "RAPPORT_DATABASE_URL", f"sqlite:///{inst / 'rapport.db'}"
-        )
+        db_url = os.environ.get("RAPPORT_DATABASE_URL")
+        conf["SQLALCHEMY_DATABASE_URI"] = (check_database_url(db_url) if db_url is not None
+                                           else f"sqlite:///{inst / 'rapport.db'}")
         conf["SECRET_KEY"] = _secret_key(inst)
-        conf["BASE_URL"] = os.environ.get("RAPPORT_BASE_URL", cls.BASE_URL).rstrip("/")
+        base = os.environ.get("RAPPORT_BASE_URL")
+        conf["BASE_URL"] = check_base_url(base) if base else cls.BASE_URL
+        # serve warns when the default base URL cannot be what platforms reach.
+        conf["BASE_URL_FROM_ENV"] = bool(base)
         if os.environ.get("RAPPORT_GRADE_RETRY_HOURS"):
             conf["GRADE_RETRY_HORIZON_HOURS"] = _positive_float("RAPPORT_GRADE_RETRY_HOURS")
         conf["TRUSTED_PROXIES"] = int(os.environ.get("RAPPORT_TRUSTED_PROXIES", "0") or 0)
@@ -95,6 +163,11 @@ class Settings:
             conf["REDIS_URL"] = os.environ["RAPPORT_REDIS_URL"]
         conf.update(overrides)
         return conf
+
+
+def demo_database_url() -> str:
+    """`rapport demo` keeps its practice platforms apart from a real install's database."""
+    return f"sqlite:///{instance_dir() / 'demo.db'}"
 
 
 def settings_for_tests(database_url: str, base_url: str = "http://tool.test", **overrides) -> dict:

@@ -6,8 +6,9 @@ from ..launch_token import LaunchToken, issue
 from ..lti import LaunchError
 from ..lti.keys import ensure_key, public_jwks
 from ..lti.launch import validate_launch
+from ..lti.tool_config import unverified_issuer_and_client
 from ..lti.login import login_redirect
-from ..services import attempts
+from ..services import attempts, registrations
 from ..services.launches import record_launch
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -28,15 +29,23 @@ def launch_url() -> str:
 @csrf.exempt
 def login():
     params = request.values.to_dict()
-    return login_redirect(launch_url(), current_app.config["LAUNCH_STATE_TTL"], params)
+    try:
+        return login_redirect(launch_url(), current_app.config["LAUNCH_STATE_TTL"], params)
+    except LaunchError as exc:
+        registrations.note_launch_error(params.get("iss"), params.get("client_id"), exc.message)
+        raise
 
 
 @bp.post("/launch")
 @csrf.exempt
 def launch():
     conf = current_app.config
-    data = validate_launch(request.form.to_dict(), tool_url=conf["BASE_URL"], jwks_ttl=conf["JWKS_CACHE_TTL"],
-                           leeway=conf["JWT_LEEWAY_SECONDS"])
+    try:
+        data = validate_launch(request.form.to_dict(), tool_url=conf["BASE_URL"], jwks_ttl=conf["JWKS_CACHE_TTL"],
+                               leeway=conf["JWT_LEEWAY_SECONDS"])
+    except LaunchError as exc:
+        registrations.note_launch_error(*unverified_issuer_and_client(request.form.get("id_token")), exc.message)
+        raise
     if data.message_type != "LtiResourceLinkRequest":
         raise LaunchError(f"Rapport does not handle {data.message_type or 'this kind of'} launch yet.")
     lc = record_launch(data, conf["ITEMS_PER_ATTEMPT"])

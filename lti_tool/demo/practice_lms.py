@@ -16,7 +16,9 @@ def run_demo(port: int, lms_port: int) -> None:
 
     tool_url = f"http://127.0.0.1:{port}"
     lms_url = f"http://localhost:{lms_port}"
-    app = make_app(BASE_URL=tool_url)
+    from config import demo_database_url
+    # Its own database: the practice platforms never land in a real install's registrations.
+    app = make_app(BASE_URL=tool_url, SQLALCHEMY_DATABASE_URI=demo_database_url())
     prepare(app)
     with app.app_context():
         platforms.register(**registration_args(lms_url))
@@ -25,7 +27,7 @@ def run_demo(port: int, lms_port: int) -> None:
     tool_server = make_server("127.0.0.1", port, app, threaded=True)
     lms_server = make_server("localhost", lms_port, lms, threaded=True)
     threading.Thread(target=lms_server.serve_forever, daemon=True).start()
-    click.echo(f"Rapport:       {tool_url}")
+    click.echo(f"Rapport:       {tool_url}   (demo database {demo_database_url().removeprefix('sqlite:///')})")
     click.echo(f"Practice LMS:  {lms_url}/   (open this; launch as student or instructor)")
     click.echo(f"Gradebook:     {lms_url}/gradebook")
     try:

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import LaunchState
 from ..models.base import utcnow
 from .errors import LaunchError
-from .tool_config import DatabaseToolConf, find_deployment
+from .tool_config import DatabaseToolConf, check_login_deployment
 
 STATE_COOKIE = "rapport-lti-state"
 COOKIE_PREFIX = "lti1p3-"  # what pylti1p3's cookie service puts before every name
@@ -36,8 +36,8 @@ class _Login(FlaskOIDCLogin):
         self._registration = registration
         platform = registration.platform
         deployment_id = self._get_request_param("lti_deployment_id")
-        if deployment_id and find_deployment(platform, deployment_id) is None:
-            raise LaunchError(f'The deployment "{deployment_id}" is not registered with Rapport.', 403)
+        if deployment_id:
+            check_login_deployment(platform, deployment_id)
         state = "state-" + secrets.token_urlsafe(24)
         nonce = secrets.token_urlsafe(24)
         now = utcnow()

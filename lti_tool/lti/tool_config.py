@@ -7,7 +7,9 @@ from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from ..extensions import db
 from ..models import Deployment, Platform
+from ..models.base import utcnow
 from . import keys
+from .errors import LaunchError
 
 
 class ToolRegistration(LibRegistration):
@@ -21,6 +23,9 @@ class ToolRegistration(LibRegistration):
 
 
 def registration_for(platform: Platform) -> ToolRegistration:
+    if not platform.enabled:
+        raise LaunchError(f"Rapport's registration for this platform ({platform.issuer}, client id "
+                          f"{platform.client_id}) is disabled. Ask your Rapport administrator to enable it.", 403)
     key = keys.ensure_key()
     reg = ToolRegistration()
     reg.set_issuer(platform.issuer).set_client_id(platform.client_id)
@@ -52,6 +57,42 @@ def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None
     ).scalar_one_or_none()
 
 
+def _unknown_deployment(platform: Platform, deployment_id: str) -> LaunchError:
+    return LaunchError(
+        f'This platform\'s deployment "{deployment_id}" is not registered with Rapport (issuer {platform.issuer}, '
+        f"client id {platform.client_id}). Ask your Rapport administrator to add this deployment id.", 403)
+
+
+def _disabled_deployment(deployment_id: str) -> LaunchError:
+    return LaunchError(f'The deployment "{deployment_id}" is disabled in Rapport. Ask your Rapport administrator '
+                       "to enable it.", 403)
+
+
+def check_login_deployment(platform: Platform, deployment_id: str) -> None:
+    """At login nothing is verified yet: an unknown id passes only where the admin auto-accepts them."""
+    dep = find_deployment(platform, deployment_id)
+    if dep is None and not platform.auto_accept_deployments:
+        raise _unknown_deployment(platform, deployment_id)
+    if dep is not None and not dep.enabled:
+        raise _disabled_deployment(deployment_id)
+
+
+def accept_deployment(platform: Platform, deployment_id: str) -> Deployment:
+    """For a launch whose signature is verified: the deployment, added now if the platform
+    auto-accepts new ids (Canvas makes one per install); else a clear refusal naming the id."""
+    dep = find_deployment(platform, deployment_id)
+    if dep is None:
+        if not platform.auto_accept_deployments or not deployment_id or len(deployment_id) > 255:
+            raise _unknown_deployment(platform, deployment_id)
+        dep = Deployment(platform_id=platform.id, deployment_id=deployment_id, source="auto", enabled=True,
+                         created_at=utcnow())
+        db.session.add(dep)
+        db.session.flush()
+    if not dep.enabled:
+        raise _disabled_deployment(deployment_id)
+    return dep
+
+
 class DatabaseToolConf(ToolConfAbstract):
     def check_iss_has_one_client(self, iss):
         return False
@@ -72,6 +113,19 @@ class DatabaseToolConf(ToolConfAbstract):
 
     def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
         platform = find_platform(iss, client_id)
-        if platform is None or find_deployment(platform, deployment_id) is None:
+        if platform is None:
             return None
+        accept_deployment(platform, deployment_id)
         return LibDeployment().set_deployment_id(deployment_id)
+
+
+def unverified_issuer_and_client(id_token: str | None) -> tuple[str | None, str | None]:
+    """iss and client (azp, else a string aud) of a token we refused, only to tell the admin which
+    registration saw the failure. Never trusted for anything else."""
+    import jwt
+    try:
+        body = jwt.decode(id_token or "", options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return None, None
+    aud = body.get("aud")
+    return body.get("iss"), body.get("azp") or (aud if isinstance(aud, str) else None)

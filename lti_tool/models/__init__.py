@@ -3,9 +3,10 @@ from .lti import Platform, Deployment, ToolKey, LaunchState, Context, User, Reso
 from .assessments import BankItem, Assignment
 from .attempts import Attempt, AttemptItem, ResponseStep, Accommodation
 from .grades import GradeSync
+from .admin import AdminUser, RegistrationInvite
 
 __all__ = [
     "Platform", "Deployment", "ToolKey", "LaunchState", "Context", "User", "ResourceLink",
     "BankItem", "Assignment", "Attempt", "AttemptItem", "ResponseStep", "Accommodation",
-    "GradeSync",
+    "GradeSync", "AdminUser", "RegistrationInvite",
 ]

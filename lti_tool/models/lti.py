@@ -1,5 +1,5 @@
 """LTI registration and launch entities: Platform, Deployment, ToolKey, Context, User, ResourceLink."""
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,8 +22,20 @@ class Platform(db.Model):
     auth_audience: Mapped[str | None] = mapped_column(String(1024))
     name: Mapped[str | None] = mapped_column(String(255))
     created_at = mapped_column(UTCDateTime(), default=utcnow)
+    # A disabled platform's logins and launches are refused; nothing is deleted.
+    enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Canvas creates a deployment per install; an admin may let new ids in after a verified launch.
+    auto_accept_deployments: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How it was registered (cli, admin, dynamic) and the platform's product_family_code, if known.
+    source: Mapped[str | None] = mapped_column(String(16))
+    product_family: Mapped[str | None] = mapped_column(String(64))
+    scopes: Mapped[str | None] = mapped_column(Text)  # as granted by dynamic registration
+    last_launch_at = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at = mapped_column(UTCDateTime(), nullable=True)
 
-    deployments = relationship("Deployment", back_populates="platform", cascade="all, delete-orphan")
+    deployments = relationship("Deployment", back_populates="platform", cascade="all, delete-orphan",
+                               order_by="Deployment.id")
 
 
 class Deployment(db.Model):
@@ -34,11 +46,21 @@ class Deployment(db.Model):
     platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
     # Canvas: "<tool id>:<opaque>", cut at 255 chars.
     deployment_id: Mapped[str] = mapped_column(String(255))
+    enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    source: Mapped[str | None] = mapped_column(String(16))  # cli, admin, dynamic, auto
+    created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=True)
+    last_launch_at = mapped_column(UTCDateTime(), nullable=True)
     platform = relationship("Platform", back_populates="deployments")
 
 
 class ToolKey(db.Model):
-    """Our RSA signing key. The active one signs; the others stay in the JWKS for rotation."""
+    """Our RSA signing keys, by state:
+
+    next      published in the JWKS, not signing yet (activated_at is None) - platforms that cache
+              our JWKS learn it before it signs anything;
+    current   `active`: signs client assertions and deep-linking responses;
+    previous  published until `retire_after`, so what it signed still verifies; then dropped.
+    """
 
     __tablename__ = "tool_key"
 
@@ -48,6 +70,8 @@ class ToolKey(db.Model):
     public_jwk: Mapped[dict] = mapped_column(JSON)
     created_at = mapped_column(UTCDateTime(), default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
+    activated_at = mapped_column(UTCDateTime(), nullable=True)
+    retire_after = mapped_column(UTCDateTime(), nullable=True)
 
 
 class LaunchState(db.Model):

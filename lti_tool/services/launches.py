@@ -8,6 +8,7 @@ from ..extensions import db
 from ..lti import Launch, LaunchError
 from ..lti.tool_config import find_deployment, find_platform
 from ..models import Assignment, Context, ResourceLink, User
+from ..models.base import utcnow
 
 DEFAULT_BLUEPRINT = {"name": "Mixed therapeutic-alliance set", "sections": [{"filter": {}, "count": 10}]}
 # Where the platform can expand them, these custom parameters carry the due date.
@@ -58,6 +59,8 @@ def record_launch(launch: Launch, items_per_attempt: int) -> LaunchContext:
     link.lineitems_url = launch.lineitems_url or link.lineitems_url
     link.ags_scopes = list(launch.ags_scopes) or link.ags_scopes
     link.custom = launch.custom
+    # Shown to admins per platform and deployment ("when did it last launch?").
+    platform.last_launch_at = deployment.last_launch_at = utcnow()
     assignment = link.assignment
     if assignment is None:
         blueprint = dict(DEFAULT_BLUEPRINT, sections=[{"filter": {}, "count": items_per_attempt}])
