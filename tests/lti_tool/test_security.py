@@ -14,7 +14,7 @@ def csp(resp) -> dict[str, str]:
 
 
 def test_attempt_page_csp_lets_only_registered_platforms_frame_it(app, client, platform):
-    other = TestPlatform(issuer="http://moodle.example.edu:8080", client_id="c2", deployment_id="d2")
+    other = TestPlatform(issuer="https://moodle.example.edu:8080", client_id="c2", deployment_id="d2")
     other.register(app)
     try:
         resp, _, _ = platform.launch(client)
@@ -23,7 +23,7 @@ def test_attempt_page_csp_lets_only_registered_platforms_frame_it(app, client, p
         other.server.stop()
     policy = csp(page)
     ancestors = policy["frame-ancestors"].split()
-    assert set(ancestors) == {"'self'", "https://lms.test", "http://moodle.example.edu:8080"}
+    assert set(ancestors) == {"'self'", "https://lms.test", "https://moodle.example.edu:8080"}
     assert "'unsafe-inline'" not in policy["script-src"] and "'nonce-" in policy["script-src"]
     assert policy["object-src"] == "'none'" and policy["base-uri"] == "'none'"
     assert "X-Frame-Options" not in page.headers  # would break the LMS iframe; frame-ancestors rules
