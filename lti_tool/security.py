@@ -2,8 +2,10 @@
 registered platforms, HSTS, cookie flags, and launch tokens kept out of access logs."""
 from __future__ import annotations
 
+import os
 import re
 import secrets
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request
@@ -100,8 +102,40 @@ def _harden_cookies(resp) -> None:
         resp.headers.add("Set-Cookie", "; ".join([raw, *extra]) if extra else raw)
 
 
+# instance/ holds the secret key and, on SQLite, the database with the tool's private keys.
+_PRIVATE_FILES = ("secret_key", "*.db", "*.db-wal", "*.db-shm", "*.db-journal", "*.pem")
+
+
+def protect_instance(path: str | os.PathLike | None) -> None:
+    """Owner-only (600) for Rapport's secret files in instance/; nothing else there is touched."""
+    if not path or not Path(path).is_dir():
+        return
+    for pattern in _PRIVATE_FILES:
+        for f in Path(path).glob(pattern):
+            if f.is_file() and f.stat().st_mode & 0o077:
+                os.chmod(f, 0o600)
+
+
+def _protect_sqlite_file(app) -> None:
+    """The SQLite file appears at the first connection; make it owner-only then."""
+    from sqlalchemy import event
+    with app.app_context():
+        engine = db.engine
+    if engine.url.get_backend_name() != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return
+    target = Path(engine.url.database)
+
+    @event.listens_for(engine, "connect")
+    def _owner_only(dbapi_connection, record):
+        for f in (target, *target.parent.glob(target.name + "-*")):
+            if f.is_file() and f.stat().st_mode & 0o077:
+                os.chmod(f, 0o600)
+
+
 def init_app(app):
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    protect_instance(app.config.get("INSTANCE_PATH"))
+    _protect_sqlite_file(app)
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops:
         # The client's address (rate limits) and scheme (HSTS, Secure cookies) as the proxy saw them.

@@ -143,3 +143,68 @@ def test_gunicorn_access_log_format_has_no_query_or_referer():
     conf = runpy.run_path(str(Path(__file__).resolve().parents[2] / "config" / "gunicorn.conf.py"))
     fmt = conf["access_log_format"]
     assert "%(r)s" not in fmt and "%(q)s" not in fmt and "%(f)s" not in fmt and "%(U)s" in fmt
+
+
+def test_instance_secrets_are_owner_only(tmp_path):
+    import os
+    import stat
+
+    from config import settings_for_tests
+    from lti_tool import create_app
+    from lti_tool.security import protect_instance
+    (tmp_path / "secret_key").write_text("s")
+    (tmp_path / "notes.txt").write_text("n")
+    for f in tmp_path.iterdir():
+        os.chmod(f, 0o644)
+    protect_instance(tmp_path)
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "notes.txt").stat().st_mode) == 0o644  # not ours: left alone
+    db_file = tmp_path / "rapport.db"
+    app = create_app(settings_for_tests(f"sqlite:///{db_file}", INSTANCE_PATH=str(tmp_path)))
+    with app.app_context():
+        from sqlalchemy import text
+
+        from lti_tool.extensions import db
+        db.session.execute(text("CREATE TABLE t (x int)"))
+        db.session.commit()
+        db.engine.dispose()
+    assert stat.S_IMODE(db_file.stat().st_mode) == 0o600
+
+
+def test_generated_secret_key_file_is_owner_only(tmp_path, monkeypatch):
+    import stat
+
+    from config import Settings
+    monkeypatch.setenv("RAPPORT_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("RAPPORT_SECRET_KEY", raising=False)
+    Settings.from_env()
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_no_secrets_tracked_in_git():
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    try:
+        files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        import pytest
+        pytest.skip("not a git checkout")
+    assert not [f for f in files if f.startswith("instance/") or f.endswith(("secret_key", ".pem", ".key"))
+                or (f.endswith(".env") and f != "config/example.env")]
+    leaked = [f for f in files if (root / f).is_file() and b"PRIVATE KEY-----" in (root / f).read_bytes()
+              and f != "tests/lti_tool/test_security.py"]
+    assert not leaked, f"private keys committed: {leaked}"
+
+
+def test_keys_and_tokens_never_logged(app, client, platform, caplog):
+    """A full launch, its pages and an error, at DEBUG: no private key, secret key or launch token in any log."""
+    import logging
+    caplog.set_level(logging.DEBUG)
+    resp, id_token, _ = platform.launch(client)
+    token = resp.headers["Location"].split("lt=")[1]
+    client.get(resp.headers["Location"])
+    client.post("/lti/launch", data={"id_token": id_token, "state": "replay"})
+    logged = "\n".join(r.getMessage() + str(r.exc_info or "") for r in caplog.records)
+    for secret in ("PRIVATE KEY", app.config["SECRET_KEY"], token, id_token):
+        assert secret not in logged
