@@ -38,14 +38,24 @@ def test_reconcile_status_and_send_again(client, platform, app, tmp_path):
         worker.run_once()
     r = run(["grades", "status"], tmp_path, app)
     assert "unreachable since" in r.stdout and "502" in r.stdout and "<" not in r.stdout
+    assert "oldest waiting: row 1" in r.stdout
+    r = run(["grades", "show", "1"], tmp_path, app)
+    assert r.returncode == 0 and "student-1" in r.stdout and "owed now: " in r.stdout and "502" in r.stdout
+    platform.down = False
+    r = run(["grades", "retry", "--all-failed"], tmp_path, app)
+    assert r.returncode == 0 and "1 queued" in r.stdout
+    with app.app_context():
+        worker.run_once()
+    assert platform.gradebook[key]["score"]["scoreGiven"] != 7.0
 
 
 def test_grades_failures_are_one_line(tmp_path):
     assert run(["db", "upgrade"], tmp_path).returncode == 0
     r = run(["grades", "status"], tmp_path)
     assert r.returncode == 0 and r.stdout.strip() == "grades: none yet"
-    for args, code in ((["grades", "reconcile", "--context", "nope"], 1), (["grades", "send-again"], 2),
-                       (["grades", "send-again", "42"], 1)):
+    for args, code in ((["grades", "reconcile", "--context", "nope"], 1), (["grades", "retry"], 2),
+                       (["grades", "retry", "42"], 1), (["grades", "show", "42"], 1),
+                       (["grades", "retry", "1", "--all-failed"], 2)):
         r = run(args, tmp_path)
         lines = [line for line in r.stderr.splitlines() if line.strip()]
         assert r.returncode == code and len(lines) == 1 and lines[0].startswith("rapport: error:"), r.stderr
