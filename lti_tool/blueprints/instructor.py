@@ -41,6 +41,7 @@ def _render(tok, link, form, status=200, problems=(), reconciliation=None):
     return render_template("instructor/overview.html", link=link, assignment=link.assignment, rows=rows,
                            syncs=syncs, status_of=grade_sync.status_of, last_attempt=last_attempt,
                            outages=grade_sync.outages([link.id]), no_service_fix=grade_sync.NO_SERVICE_FIX,
+                           has_grade_service=grade_sync.has_grade_service(link),
                            reconciliation=reconciliation, token=issue(tok), form=form, problems=problems,
                            students=students, accs=accs), status
 

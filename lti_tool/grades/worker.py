@@ -17,12 +17,12 @@ from flask import current_app
 from sqlalchemy import case
 
 from ..extensions import db
-from ..lti.ags import post_score
+from ..lti.ags import LineItemUnavailable, PostResult, post_score
 from ..lti.platform_errors import CONFLICT, NOT_GRADABLE
 from ..models import GradeSync
 from ..models.base import utcnow
 from ..models.grades import DEAD, DELIVERED, FAILED, PENDING
-from ..services.grade_sync import GradebookScore, gradebook_score
+from ..services.grade_sync import GradebookScore, ensure_lineitem, gradebook_score
 
 log = logging.getLogger("rapport.grades")
 CLAIM_SECONDS = 120
@@ -51,7 +51,7 @@ def _iso(dt):
     return dt.isoformat(timespec="seconds").replace("+00:00", "Z") if dt else None
 
 
-def score_payload(row: GradeSync, score: GradebookScore) -> dict:
+def score_payload(row: GradeSync, score: GradebookScore, state_at) -> dict:
     return {
         "userId": row.user.sub,
         "scoreGiven": score.score_given,
@@ -60,7 +60,7 @@ def score_payload(row: GradeSync, score: GradebookScore) -> dict:
         "gradingProgress": "FullyGraded",
         # The state's own time, not the clock: a stale post is then older than what the
         # platform holds, and a platform that refuses older scores refuses it.
-        "timestamp": _iso(row.state_at),
+        "timestamp": _iso(state_at),
         "submission": {"startedAt": _iso(score.started_at), "submittedAt": _iso(score.submitted_at)},
     }
 
@@ -84,10 +84,10 @@ def _finish(row_id: int, claim, **values) -> bool:
     return done
 
 
-def _delivered(row: GradeSync, seq: int, claim, score: GradebookScore | None, note: str | None) -> str:
+def _delivered(row: GradeSync, seq: int, state_at, claim, score: GradebookScore | None, note: str | None) -> str:
     now = utcnow()
     values = dict(delivered_seq=seq, delivered_at=now, tries=0, failing_since=None, last_status=None,
-                  last_error=note, last_fix=None, last_error_kind=None, delivered_state_at=row.state_at,
+                  last_error=note, last_fix=None, last_error_kind=None, delivered_state_at=state_at,
                   # A change that arrived while posting leaves the row pending, to be posted next.
                   status=case((GradeSync.requested_seq == seq, DELIVERED), else_=PENDING), next_try_at=now)
     if score is not None:
@@ -105,15 +105,23 @@ def deliver(row: GradeSync, claim, session=None) -> str:
     link = row.resource_link
     score = gradebook_score(link.assignment, row.user_id) if link.assignment else None
     if score is None:  # nothing graded any more: nothing to send
-        return _delivered(row, seq, claim, None, "nothing to send")
-    result = post_score(row.user.platform, row.lineitem_url, link.ags_scopes or [], score_payload(row, score),
-                        session=session, jwks_url=config["BASE_URL"] + "/lti/jwks")
+        return _delivered(row, seq, state_at, claim, None, "nothing to send")
+    result = None
+    if not row.lineitem_url:
+        try:
+            row.lineitem_url = ensure_lineitem(link, session=session)
+        except LineItemUnavailable as exc:
+            db.session.rollback()
+            result = PostResult(False, None, exc.error)
+    if result is None:
+        result = post_score(row.user.platform, row.lineitem_url, link.ags_scopes or [], score_payload(row, score, state_at),
+                            session=session, jwks_url=config["BASE_URL"] + "/lti/jwks")
     if result.ok:
-        status = _delivered(row, seq, claim, score, None)
+        status = _delivered(row, seq, state_at, claim, score, None)
     elif result.error.kind == CONFLICT:
         # The platform holds a score at least as new as this state (ours, sent before a crash
         # cut off the answer, or a grade entered in the LMS). Never bump the clock to force it.
-        status = _delivered(row, seq, claim, score, "the gradebook already held this or a newer score")
+        status = _delivered(row, seq, state_at, claim, score, "the gradebook already held this or a newer score")
     else:
         now = utcnow()
         since = row.failing_since or now

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import requests
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.exception import LtiServiceException
+from pylti1p3.lineitem import LineItem
 from pylti1p3.service_connector import ServiceConnector
 
 from ..models import Platform
@@ -18,6 +19,7 @@ from .tool_config import registration_for
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 RESULT_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
 
 
@@ -66,6 +68,14 @@ class PostResult:
         return "delivered" if self.ok else self.error.message
 
 
+class LineItemUnavailable(Exception):
+    """The link's line item could not be found or created; `error` says why in one line."""
+
+    def __init__(self, error: PlatformError):
+        super().__init__(error.message)
+        self.error = error
+
+
 class ResultsUnavailable(Exception):
     """The line item's results could not be read; `error` says why in one line."""
 
@@ -84,18 +94,18 @@ def _retry_after(resp: requests.Response | None) -> float | None:
         return None
 
 
-def _stage(resp: requests.Response, registration) -> str:
+def _stage(resp: requests.Response, registration, default: str) -> str:
     token_url = registration.get_auth_token_url() or ""
-    return "token" if resp.request is not None and resp.request.url == token_url else "score"
+    return "token" if resp.request is not None and resp.request.url == token_url else default
 
 
-def _describe(exc: Exception, registration, url: str, jwks_url: str | None) -> PlatformError:
+def _describe(exc: Exception, registration, url: str, jwks_url: str | None, stage: str = "score") -> PlatformError:
     if isinstance(exc, LtiServiceException):
         resp = exc.response
         if resp.ok:  # a 200 whose body was not the JSON token we asked for
             return describe_http("token", resp.url, resp.status_code, "not a JSON token response",
                                  resp.headers.get("Content-Type", ""), resp.text, jwks_url)
-        return describe_http(_stage(resp, registration), resp.url, resp.status_code, resp.reason or "",
+        return describe_http(_stage(resp, registration, stage), resp.url, resp.status_code, resp.reason or "",
                              resp.headers.get("Content-Type", ""), resp.text, jwks_url)
     if isinstance(exc, requests.RequestException):
         request = getattr(exc, "request", None)
@@ -133,6 +143,31 @@ def post_score(platform: Platform, lineitem_url: str, scopes: list[str], score: 
         return PostResult(False, getattr(resp, "status_code", None), error, _retry_after(resp))
 
 
+def can_create_lineitem(lineitems_url: str | None, scopes: list[str] | None) -> bool:
+    return bool(lineitems_url) and LINEITEM_SCOPE in (scopes or [])
+
+
+def find_or_create_lineitem(platform: Platform, lineitems_url: str, scopes: list[str], *, resource_link_id: str,
+                            label: str, score_maximum: float, session: requests.Session | None = None,
+                            jwks_url: str | None = None) -> str:
+    """The URL of this resource link's line item: found among the container's items (every page)
+    by resourceLinkId, else created. For links launched without a lineitem claim."""
+    registration = registration_for(platform)
+    connector = TenantServiceConnector(registration, requests_session=session or _TimeoutSession())
+    service = AssignmentsGradesService(connector, {"scope": list(scopes), "lineitems": lineitems_url})
+    new = (LineItem().set_label(label).set_score_maximum(score_maximum)
+           .set_resource_link_id(resource_link_id).set_tag("rapport"))
+    try:
+        found = service.find_or_create_lineitem(new, condition=lambda li: li.get("resourceLinkId") == resource_link_id)
+    except Exception as exc:
+        raise LineItemUnavailable(_describe(exc, registration, lineitems_url, jwks_url, "lineitems")) from exc
+    url = found.get_id()
+    if not url:
+        raise LineItemUnavailable(PlatformError(UNREACHABLE, "the LMS created a line item without an id",
+                                                "Rapport keeps retrying; report this to the LMS's administrator."))
+    return url
+
+
 def get_results(platform: Platform, lineitem_url: str, scopes: list[str],
                 session: requests.Session | None = None, jwks_url: str | None = None) -> list[dict]:
     """Every result of the line item (AGS result.readonly), across pages."""
@@ -145,7 +180,7 @@ def get_results(platform: Platform, lineitem_url: str, scopes: list[str],
     try:
         return list(service.get_grades())
     except Exception as exc:
-        raise ResultsUnavailable(_describe(exc, registration, lineitem_url, jwks_url)) from exc
+        raise ResultsUnavailable(_describe(exc, registration, lineitem_url, jwks_url, "results")) from exc
 
 
 class _TimeoutSession(requests.Session):

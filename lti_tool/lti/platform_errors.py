@@ -76,12 +76,13 @@ def _is_moodle(url: str) -> bool:
 
 def describe_http(stage: str, url: str, status: int, reason: str, content_type: str, text: str,
                   tool_jwks_url: str | None = None) -> PlatformError:
-    """`stage` is "token" (the OAuth2 token request) or "score" (the AGS score POST)."""
+    """`stage` is "token" (the OAuth2 token request), "score" (the AGS score POST), "lineitems"
+    (finding or creating the line item) or "results" (reading the gradebook)."""
     words = [w for w in (_one_line(reason or "", 200), body_summary(content_type, text)) if w]
     # Moodle repeats the status-line reason in its JSON body; say it once.
     if len(words) == 2 and words[1] in words[0]:
         words = words[:1]
-    what = "token request" if stage == "token" else "score"
+    what = {"token": "token request", "lineitems": "line item", "results": "gradebook results"}.get(stage, "score")
     message = f"{what}: {status} {' – '.join(words)}".strip()
     host = urlparse(url).netloc or url
     keys = f" ({tool_jwks_url})" if tool_jwks_url else ""
@@ -95,6 +96,10 @@ def describe_http(stage: str, url: str, status: int, reason: str, content_type: 
         else:
             fix = f"The LMS's token endpoint ({host}) is having trouble; Rapport keeps retrying."
         return PlatformError(UNREACHABLE, message, fix)
+    if stage in ("lineitems", "results"):
+        kind = UNREACHABLE if status in (401, 403, 404, 408, 429) or status >= 500 else REFUSED
+        return PlatformError(kind, message, "Rapport keeps retrying; check that the tool's grade service (AGS) "
+                                            "is enabled with line item management for this course.")
     if status == 409:
         return PlatformError(CONFLICT, message)
     if status in (400, 403, 422) and _NOT_GRADABLE.search(f"{reason} {text}"):

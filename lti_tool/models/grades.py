@@ -24,7 +24,8 @@ class GradeSync(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_link_id: Mapped[int] = mapped_column(ForeignKey("resource_link.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
-    lineitem_url: Mapped[str] = mapped_column(String(1024))
+    # None until the worker has found or created the link's line item (no lineitem claim).
+    lineitem_url: Mapped[str | None] = mapped_column(String(1024))
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     requested_seq: Mapped[int] = mapped_column(Integer, default=1)
     delivered_seq: Mapped[int] = mapped_column(Integer, default=0)

@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from question_bank.scoring import combine_attempts
 
 from ..extensions import db
-from ..lti.ags import ResultsUnavailable, get_results
+import threading
+
+from ..lti.ags import ResultsUnavailable, can_create_lineitem, find_or_create_lineitem, get_results
 from ..lti.platform_errors import UNREACHABLE, PlatformError
 from ..models import Assignment, Attempt, Context, Deployment, GradeSync, Platform, ResourceLink, User
 from ..models.attempts import GRADED
@@ -79,7 +81,7 @@ def request_sync(link: ResourceLink, user: User | int, changed_at: datetime | No
     Nothing is queued for a link without the grade service, or a user with no graded attempt.
     """
     user_id = user if isinstance(user, int) else user.id
-    if not link.lineitem_url or link.assignment is None:
+    if not has_grade_service(link) or link.assignment is None:
         return None
     if not _graded(link.assignment.id, user_id):
         return None
@@ -100,13 +102,44 @@ def request_sync(link: ResourceLink, user: User | int, changed_at: datetime | No
     row.state_at = max(_second(changed_at or now), row.state_at + timedelta(seconds=1))
     row.requested_seq += 1
     row.cause = cause
-    row.lineitem_url = link.lineitem_url
+    row.lineitem_url = link.lineitem_url or row.lineitem_url
     if row.status == DEAD:  # a new change deserves a fresh retry horizon
         row.tries, row.failing_since = 0, None
     if row.status in (DELIVERED, DEAD):
         # A failing row keeps its backoff (the platform is still down); others go at once.
         row.status, row.next_try_at = PENDING, now
     return row
+
+
+def has_grade_service(link: ResourceLink) -> bool:
+    """A line item from the launch, or a line item container Rapport may add one to."""
+    return bool(link.lineitem_url) or can_create_lineitem(link.lineitems_url, link.ags_scopes)
+
+
+_lineitem_lock = threading.Lock()  # one creator per process; the row lock covers other hosts
+
+
+def ensure_lineitem(link: ResourceLink, session=None) -> str:
+    """The link's line item URL, found or created once through the AGS line items endpoint when
+    the launch carried none (a Canvas link outside an assignment, a Moodle link added without
+    one). Raises ags.LineItemUnavailable. Commits."""
+    with _lineitem_lock:
+        q = db.select(ResourceLink).where(ResourceLink.id == link.id).execution_options(populate_existing=True)
+        if db.engine.dialect.name == "postgresql":
+            q = q.with_for_update()  # other workers wait here, then see the URL
+        locked = db.session.execute(q).scalar_one()
+        if not locked.lineitem_url:
+            assignment = locked.assignment
+            locked.lineitem_url = find_or_create_lineitem(
+                locked.context.deployment.platform, locked.lineitems_url, locked.ags_scopes or [],
+                resource_link_id=locked.resource_link_id, label=(assignment.title if assignment else None) or
+                locked.title or "Rapport", score_maximum=float(assignment.points_possible if assignment else 10),
+                session=session, jwks_url=current_app.config["BASE_URL"] + "/lti/jwks")
+        db.session.execute(db.update(GradeSync).where(GradeSync.resource_link_id == locked.id,
+                                                      GradeSync.lineitem_url.is_(None))
+                           .values(lineitem_url=locked.lineitem_url))
+        db.session.commit()
+        return locked.lineitem_url
 
 
 def resync_link(link: ResourceLink, cause: str) -> int:
@@ -142,7 +175,7 @@ class SyncStatus:
 
 def sync_status(link: ResourceLink, user: User | int) -> SyncStatus:
     user_id = user if isinstance(user, int) else user.id
-    if not link.lineitem_url:
+    if not has_grade_service(link):
         return SyncStatus("no_service", fix=NO_SERVICE_FIX)
     row = db.session.execute(db.select(GradeSync).filter_by(resource_link_id=link.id, user_id=user_id)).scalar_one_or_none()
     return status_of(row)
@@ -226,8 +259,11 @@ def reconcile(link: ResourceLink, queue: bool = False, session=None) -> Reconcil
     """Read the line item's results (AGS result.readonly) and list every student whose
     gradebook score differs from the grading method's; with `queue`, queue corrections (commits)."""
     report = Reconciliation(link)
-    if not link.lineitem_url or link.assignment is None:
+    if not has_grade_service(link) or link.assignment is None:
         report.error = PlatformError("refused", "this link has no grade service", NO_SERVICE_FIX)
+        return report
+    if not link.lineitem_url:
+        report.error = PlatformError("refused", "no gradebook column yet: Rapport creates it with the first score")
         return report
     platform = link.context.deployment.platform
     try:

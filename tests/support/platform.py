@@ -62,7 +62,8 @@ class TestPlatform:
         self.down = False  # answer everything with a proxy's 502 page, as during an outage
         self.token_status: int | None = None  # e.g. 404: Moodle could not fetch the tool's keys
         self.after_store = None  # callable(score body), run after storing, before answering
-        self.results_scope_granted = True
+        self.lineitems: list[dict] = []  # the container (GET/POST /lineitems)
+        self.lineitem_posts: list[dict] = []
         app = Flask("test_platform")
 
         def outage():
@@ -109,6 +110,26 @@ class TestPlatform:
                 self.after_store(body)
             return "", 200, headers
 
+        @app.get("/lineitems")
+        def lineitems():
+            # Pages of two, linked by a Link header, as Canvas pages its containers.
+            page = int(request.args.get("page", "1"))
+            items = self.lineitems[(page - 1) * 2: page * 2]
+            headers = {"Content-Type": "application/vnd.ims.lis.v2.lineitemcontainer+json"}
+            if len(self.lineitems) > page * 2:
+                headers["Link"] = f'<{self.url}/lineitems?page={page + 1}>; rel="next"'
+            return json.dumps(items), 200, headers
+
+        @app.post("/lineitems")
+        def create_lineitem():
+            if self.down:
+                return outage()
+            body = request.get_json(force=True)
+            self.lineitem_posts.append(body)
+            item = dict(body, id=self.lineitem(str(100 + len(self.lineitems))))
+            self.lineitems.append(item)
+            return json.dumps(item), 201, {"Content-Type": "application/vnd.ims.lis.v2.lineitem+json"}
+
         @app.get("/lineitems/<lid>/lineitem/results")
         def results(lid):
             if self.down:
@@ -149,6 +170,14 @@ class TestPlatform:
                       "lineitem": self.lineitem(), "lineitems": self.url + "/lineitems"}
         c.update(extra)
         return {k: v for k, v in c.items() if v is not None}
+
+    def container_only_ags(self):
+        """An AGS claim with a line item container but no line item (a Canvas link outside an
+        assignment, a Moodle link without a grade column): the tool finds or creates one."""
+        return {AGS: {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                                "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                                "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"],
+                      "lineitems": self.url + "/lineitems"}}
 
     def sign(self, claims, key=None, kid=None):
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": kid or self.jwk["kid"]})

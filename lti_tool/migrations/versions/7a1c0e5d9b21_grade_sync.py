@@ -34,7 +34,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resource_link_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('lineitem_url', sa.String(length=1024), nullable=False),
+    sa.Column('lineitem_url', sa.String(length=1024), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('requested_seq', sa.Integer(), nullable=False),
     sa.Column('delivered_seq', sa.Integer(), nullable=False),

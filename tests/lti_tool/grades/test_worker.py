@@ -312,3 +312,52 @@ def test_a_wrong_token_url_heals_once_an_admin_fixes_it(client, platform, app):
     with app.app_context():
         worker.run_once()
     assert sync_row(app).status == "delivered"
+
+
+def _container_only_launch(client, platform, app, sub):
+    resp, _, _ = platform.launch(client, sub=sub, lineitem=False, claims_overrides=platform.container_only_ags())
+    assert resp.status_code == 303
+    with app.app_context():
+        return db.session.execute(db.select(Attempt).order_by(Attempt.id.desc())).scalars().first().id
+
+
+def test_no_lineitem_claim_creates_the_line_item_once(client, platform, app):
+    platform.lineitems = [{"id": platform.lineitem(str(n)), "label": f"Other {n}", "resourceLinkId": f"other-{n}",
+                           "scoreMaximum": 5} for n in range(3)]  # two pages of someone else's columns
+    answer_and_submit(app, _container_only_launch(client, platform, app, "student-1"), 5)
+    answer_and_submit(app, _container_only_launch(client, platform, app, "student-2"), 2)
+    with app.app_context():
+        worker.run_once()
+    assert len(platform.lineitem_posts) == 1
+    created = platform.lineitem_posts[0]
+    assert created["resourceLinkId"] == "link-1" and created["scoreMaximum"] == 10 and created["tag"] == "rapport"
+    lid = platform.lineitems[-1]["id"].split("/lineitems/")[1].split("/")[0]
+    assert {u for (li, u) in platform.gradebook if li == lid} == {"student-1", "student-2"}
+    with app.app_context():
+        from lti_tool.models import ResourceLink
+        assert db.session.execute(db.select(ResourceLink)).scalar_one().lineitem_url == platform.lineitems[-1]["id"]
+
+
+def test_no_lineitem_claim_finds_an_existing_line_item_on_a_later_page(client, platform, app):
+    platform.lineitems = [{"id": platform.lineitem(str(n)), "label": f"Other {n}", "resourceLinkId": f"other-{n}",
+                           "scoreMaximum": 5} for n in range(3)]
+    platform.lineitems.append({"id": platform.lineitem("55"), "label": "Alliance quiz", "resourceLinkId": "link-1",
+                               "scoreMaximum": 10})
+    answer_and_submit(app, _container_only_launch(client, platform, app, "student-1"), 5)
+    with app.app_context():
+        worker.run_once()
+    assert platform.lineitem_posts == [] and ("55", "student-1") in platform.gradebook
+
+
+def test_line_item_container_down_is_retried_readably(client, platform, app):
+    platform.down = True
+    answer_and_submit(app, _container_only_launch(client, platform, app, "student-1"), 5)
+    with app.app_context():
+        worker.run_once()
+    row = sync_row(app)
+    assert row.status == "failed" and row.lineitem_url is None and "<" not in row.last_error
+    platform.down = False
+    make_due(app)
+    with app.app_context():
+        worker.run_once()
+    assert sync_row(app).status == "delivered" and len(platform.lineitem_posts) == 1
