@@ -1,4 +1,6 @@
 """rapport bank lint | stats | sync | import | export."""
+import os
+
 import click
 
 from .run_cli import make_app
@@ -42,29 +44,61 @@ def sync():
 
 @bank.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", required=True, type=FORMAT_CHOICES)
-@click.option("--collection", default="imported", show_default=True)
-@click.option("--topic", default=None, help="Topic for items that carry none.")
-def import_(file, fmt, collection, topic):
-    """Import items into a named collection. All or nothing."""
-    from question_bank.formats import FormatError, import_file
+@click.option("--format", "fmt", type=FORMAT_CHOICES,
+              help="File format (default: detected from the file).")
+@click.option("--collection", default=None,
+              help="Put every question in this collection (default: the file's categories, else 'imported').")
+@click.option("--topic", default=None, help="Topic for questions that carry none.")
+@click.option("--strict", is_flag=True, help="Import nothing if any question would be skipped.")
+@click.option("--dry-run", is_flag=True, help="Print the report; write nothing.")
+def import_(file, fmt, collection, topic, strict, dry_run):
+    """Import questions: what Rapport can serve imports, the rest is skipped and reported
+    one per line (file:line, name, why)."""
+    from question_bank.bank import BankError
+    from question_bank.formats import FormatError, detect_format, import_bytes
+    from question_bank.vocabulary import TOPICS
 
-    from ..services.bank_store import BankSyncError, import_dicts
+    from ..services.bank_store import BankSyncError, import_items
+
+    if topic is not None and topic not in TOPICS:
+        raise click.ClickException(f"nothing imported: --topic {topic!r} is not one of {', '.join(TOPICS)}")
+    try:
+        with open(file, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise click.ClickException(f"nothing imported: cannot read {file}: {exc.strerror or exc}")
+    name = os.path.basename(file)
+    fmt = fmt.replace("-", "_") if fmt else detect_format(data, name)
+    if fmt is None:
+        raise click.ClickException(f"nothing imported: cannot tell the format of {name}; "
+                                   "pass --format moodle-xml, gift or qti")
 
     def progress(done, total):
         if total >= 50 and (done == total or done % 50 == 0):
             click.echo(f"  validated {done}/{total}", err=True)
     try:
-        dicts = import_file(file, fmt.replace("-", "_"), collection=collection, topic=topic, progress=progress)
+        items, report = import_bytes(data, fmt, name, collection=collection, topic=topic,
+                                     strict=strict, progress=progress)
     except FormatError as exc:
         raise click.ClickException(f"nothing imported: {exc}")
+    for line in report.lines():
+        click.echo(f"  {line}")
+    if dry_run:
+        click.echo(f"dry run: {report.summary()}; nothing written")
+        return
+    if not items:
+        raise click.ClickException(f"nothing imported: {name} holds no question Rapport can serve "
+                                   f"({len(report.skipped)} skipped, listed above)")
     app = make_app()
     with app.app_context():
         try:
-            counts = import_dicts(dicts, collection, file)
-        except BankSyncError as exc:
-            raise click.ClickException(f"nothing imported: {exc}")
-    click.echo(f"imported {counts['added']} items into collection '{collection}' ({counts['unchanged']} already present)")
+            counts = import_items(items, name, report.collections, report.case_studies)
+        except (BankSyncError, BankError) as exc:
+            raise click.ClickException(f"nothing imported: {str(exc).splitlines()[0]}")
+    where = sorted(set(report.collections.values()))
+    click.echo(f"imported {counts['added']} items into collection{'s' if len(where) > 1 else ''} "
+               f"{', '.join(repr(w) for w in where)} ({counts['unchanged']} already present); "
+               f"{len(report.skipped)} skipped, {len(report.warnings)} warning(s)")
 
 
 @bank.command("export")
@@ -72,23 +106,19 @@ def import_(file, fmt, collection, topic):
 @click.option("--format", "fmt", required=True, type=click.Choice(["qti", "moodle-xml"]))
 @click.option("--collection", "collections", multiple=True, help="Only these collections (default: all).")
 def export(out, fmt, collections):
-    """Export the current version of every item."""
-    from question_bank.formats import export_items
+    """Export the current version of every item, and the case studies (QTI keeps them)."""
+    from ..services.bank_store import export_collection
 
-    from ..services.bank_store import current_items
     app = make_app()
     with app.app_context():
-        rows = current_items(list(collections) or None)
-        # Neither format has an unfolding case study (shared, growing stimulus); leave them out whole.
-        dicts = [r.definition for r in rows.values() if not r.case_study]
-        cases = sorted({r.case_study for r in rows.values() if r.case_study})
-    result = export_items(dicts, fmt.replace("-", "_"))
-    if cases:
-        click.echo(f"  case studies not exported (no equivalent in {fmt}): {', '.join(cases)}")
-    data = result.data if isinstance(result.data, bytes) else result.data.encode()
-    with open(out, "wb") as fh:
-        fh.write(data)
-    click.echo(f"exported {len(dicts) - len(result.skipped)} items to {out}")
-    for line in result.report if isinstance(result.report, list) else [result.report]:
-        if line:
-            click.echo(f"  {line}")
+        result, count = export_collection(list(collections) or None, fmt.replace("-", "_"))
+    if count == 0:
+        raise click.ClickException(f"nothing exported: no items in {', '.join(collections) or 'the bank'}")
+    try:
+        with open(out, "wb") as fh:
+            fh.write(result.data)
+    except OSError as exc:
+        raise click.ClickException(f"nothing exported: cannot write {out}: {exc.strerror or exc}")
+    click.echo(f"exported {count - result.skipped_items} items to {out}")
+    for line in result.report:
+        click.echo(f"  {line}")

@@ -5,7 +5,7 @@ import threading
 
 from sqlalchemy import case, func
 
-from question_bank.bank import Bank, Item, content_hash, item_from_dict, load_bank
+from question_bank.bank import Bank, CaseStudy, Item, content_hash, item_from_dict, load_bank
 from question_bank.types import get_type
 
 from ..extensions import db
@@ -14,6 +14,9 @@ from ..models import BankItem
 
 class BankSyncError(Exception):
     pass
+
+
+COLLECTION_MAX = BankItem.__table__.c.collection.type.length
 
 
 def _definition_for_storage(item: Item, bank: Bank | None) -> dict:
@@ -66,14 +69,71 @@ def sync_bundled(paths=None) -> dict:
 
 def import_dicts(dicts: list[dict], collection: str, source: str) -> dict:
     """All-or-nothing: validate every item first, then write them in one transaction."""
-    items = [item_from_dict(d, source, 0, collection) for d in dicts]
+    return import_items(dicts, source, collection)
+
+
+def import_items(dicts: list[dict], source: str, collections: str | dict[str, str],
+                 case_studies: list[dict] | None = None) -> dict:
+    """Store an import (question_bank.formats: items, report) in one transaction.
+
+    collections is one name, or item id -> name (the file's categories). Items are held to
+    the engine's rules only (imported=True), not to the bundled bank's writing rules.
+    case_studies are YAML-shaped ({id, version, title, topic, stimulus, items: [ids]});
+    their items are stored with the case so an attempt serves them together, in order.
+    Raises BankError or BankSyncError and writes nothing if any item cannot be stored.
+    """
+    def coll(item_id):
+        return collections if isinstance(collections, str) else collections.get(item_id, "imported")
+    bank = Bank()
+    place = {}
+    for cs in case_studies or []:
+        ids = [i for i in cs["items"] if any(d["id"] == i for d in dicts)]
+        bank.case_studies[cs["id"]] = CaseStudy(cs["id"], cs.get("version", 1), cs["title"], cs["topic"],
+                                                cs["stimulus"], tuple(ids), source, 0, coll(ids[0]) if ids else "")
+        place.update({i: (cs["id"], n) for n, i in enumerate(ids, 1)})
+    items = [item_from_dict(d, source, 0, coll(d["id"]), *place.get(d["id"], (None, None)), imported=True)
+             for d in dicts]
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        if not item.collection or len(item.collection) > COLLECTION_MAX:
+            raise BankSyncError(f"{item.id}: collection name {item.collection!r} must be 1-{COLLECTION_MAX} "
+                                "characters; choose one with --collection")
+        groups.setdefault(item.collection, []).append(item)
+    counts = {"added": 0, "unchanged": 0}
     try:
-        counts = store_items(items, collection)
+        for name, group in groups.items():
+            for k, v in store_items(group, name, bank).items():
+                counts[k] += v
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return counts
+
+
+def export_collection(collections: list[str] | None, fmt: str):
+    """Export the current items (and their case studies) of some collections (None: all).
+
+    Returns (ExportResult, number of items considered); result.skipped_items counts the
+    items the format could not hold, case-study items included."""
+    from question_bank.formats import export_items
+
+    rows = current_items(collections)
+    dicts, cases = [], {}
+    for r in sorted(rows.values(), key=lambda r: (r.case_study or "", r.case_position or 0, r.item_id)):
+        d = {k: v for k, v in r.definition.items() if k != "case"}
+        dicts.append(d)
+        case = r.definition.get("case")
+        if r.case_study and case:
+            cs = cases.setdefault(r.case_study, {"id": case["id"], "version": case["version"],
+                                                 "title": case["title"], "topic": r.topic,
+                                                 "stimulus": case["stimulus"], "items": []})
+            cs["items"].append(d["id"])
+    result = export_items(dicts, fmt, list(cases.values()))
+    skipped_cases = {s.id for s in result.skipped if s.type == "case study"}
+    result.skipped_items = sum(1 for s in result.skipped if s.type != "case study") + sum(
+        len(cs["items"]) for cs in cases.values() if cs["id"] in skipped_cases)
+    return result, len(dicts)
 
 
 def to_item(row: BankItem) -> Item:

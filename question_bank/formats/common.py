@@ -1,17 +1,25 @@
-"""Shared pieces of the interchange formats: errors, defaults, XML with line numbers.
+"""Shared pieces of the interchange formats: the import report, skip-and-report, defaults,
+HTML to text, XML with line numbers.
 
-Defaults given to imported items that lack our tags (document changes in formats/__init__):
+Every importer reads a file into a list of entries, each either a Raw question or a Note
+saying why a question was left out (a type with no faithful equivalent, or a question that
+cannot be read), and hands them to finish(), which gives ids and defaults, validates each
+question on its own and returns (items, report). One bad question never sinks the file:
+it is skipped and reported with file:line, its name and why. strict=True restores
+all-or-nothing. A file that cannot be read at all (not well-formed XML, a DTD or entity,
+not UTF-8, not a zip) raises FormatError and nothing is returned.
+
+Imported questions are held only to what the engine needs to serve and score them
+(item_from_dict(imported=True)); our own item-writing rules (option counts, technique tags,
+rationales) come back as warnings in the report. Defaults for what a foreign file lacks:
   id          imp-<slug of the source file name>-<nnn> (position in the file, from 001)
   version     1
-  topic       the file's own topic tag, else the `topic` argument, else a FormatError
-  client_need psychosocial-integrity
-  cjmm_skill  analyze-cues
-  bloom       application
-  difficulty  medium
-  technique   therapeutic-action for a keyed option (and a matrix row), ineffective-action
-              otherwise
-  rationale   the option's feedback in the file, else a stock sentence saying whether
-              the option is keyed (the bank lint flags these for an author to rewrite)
+  topic       the question's own topic tag, else the `topic` argument, else a FormatError
+              for the whole file (the fix: pass a topic)
+  client_need psychosocial-integrity, cjmm_skill analyze-cues, bloom application,
+              difficulty medium
+  technique   none (imported options carry no technique tag unless the file gives ours)
+  rationale   the option's feedback in the file, else none (a warning)
 """
 from __future__ import annotations
 
@@ -23,6 +31,7 @@ from typing import Any, Callable
 
 import defusedxml
 import defusedxml.ElementTree as DET
+import nh3
 
 Progress = Callable[[int, int], None]
 
@@ -32,18 +41,15 @@ DEFAULTS = {
     "bloom": "application",
     "difficulty": "medium",
 }
-KEY_TECHNIQUE = "therapeutic-action"
-DISTRACTOR_TECHNIQUE = "ineffective-action"
-KEY_RATIONALE = "Imported without a rationale. This option is part of the key."
-ROW_RATIONALE = "Imported without a rationale."
-DISTRACTOR_RATIONALE = "Imported without a rationale. This option is not part of the key."
 # Item-level fields carried as "name:value" tags (Moodle XML, GIFT).
 TAG_FIELDS = ("topic", "client_need", "cjmm_skill", "bloom", "difficulty")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+DEFAULT_COLLECTION = "imported"
 
 
 class FormatError(ValueError):
-    """A file that cannot be imported; str() is 'file:line: field: message'."""
+    """A file (or, inside a reader, one question) that cannot be imported;
+    str() is 'file:line: field: message'."""
 
     def __init__(self, file: str, line: int | None, field: str, message: str):
         self.file, self.line, self.field, self.message = str(file), line, field, message
@@ -52,10 +58,59 @@ class FormatError(ValueError):
 
 @dataclass
 class Raw:
-    """One parsed item before defaults and validation."""
+    """One parsed question before defaults and validation."""
     d: dict
     line: int
     tags: dict[str, str] = field(default_factory=dict)
+    name: str = ""                 # the question's name in the file, for the report
+    collection: str | None = None  # from a category in the file
+    case: dict | None = None       # {id, title, stimulus} when the file shares a stimulus
+    notes: list[str] = field(default_factory=list)   # warnings about what did not carry over
+    file: str | None = None        # the member of a package it came from, for the report
+
+
+@dataclass
+class Note:
+    """One line of an import report: a question left out, or a warning about one kept."""
+    file: str
+    line: int | None
+    name: str
+    reason: str
+    kind: str = "skipped"          # or "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line if self.line is not None else '?'}"
+        label = f'"{self.name}"' if self.name else "question"
+        return f"{where}: {label}: {self.kind}: {self.reason}"
+
+
+def skip(file: str, line: int | None, name: str, reason: str) -> Note:
+    return Note(file, line, name, reason)
+
+
+@dataclass
+class ImportReport:
+    file: str
+    imported: int = 0
+    skipped: list[Note] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
+    untagged: int = 0               # questions whose choices carry no technique tag
+    collections: dict[str, str] = field(default_factory=dict)   # item id -> collection
+    case_studies: list[dict] = field(default_factory=list)      # YAML-shaped, item ids in order
+
+    def lines(self) -> list[str]:
+        out = [str(n) for n in sorted(self.skipped + self.warnings,
+                                      key=lambda n: (n.line or 0, n.kind != "skipped"))]
+        if self.untagged:
+            out.append(f"{self.file}: {self.untagged} question(s) have choices without a technique "
+                       "tag (usual for imports): the review by technique leaves those choices out")
+        return out
+
+    def summary(self) -> str:
+        cases = f" in {len(self.case_studies)} case stud{'y' if len(self.case_studies) == 1 else 'ies'}" \
+            if self.case_studies else ""
+        return (f"{self.imported} question(s) to import{cases}, {len(self.skipped)} skipped, "
+                f"{len(self.warnings)} warning(s)")
 
 
 @dataclass
@@ -71,6 +126,7 @@ class ExportResult:
     media_type: str
     extension: str
     skipped: list[Skipped] = field(default_factory=list)
+    skipped_items: int = 0      # items left out, counting those of a case study left out whole
 
     @property
     def report(self) -> list[str]:
@@ -78,6 +134,19 @@ class ExportResult:
 
     def __bytes__(self) -> bytes:
         return self.data
+
+
+def guard(entries: list, file: str, line: int | None, name: str, read: Callable[[], Any]) -> None:
+    """Run one question's reader; a FormatError skips that question instead of the file."""
+    try:
+        got = read()
+    except FormatError as e:
+        entries.append(skip(file, e.line if e.line is not None else line, name,
+                            f"{e.field}: {e.message}"))
+        return
+    if isinstance(got, Raw) and not got.name:
+        got.name = name
+    entries.append(got)
 
 
 def slug(text: str) -> str:
@@ -90,14 +159,32 @@ def clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-_TAG_RE = re.compile(r"<[^>]*>")
-_BLOCK_RE = re.compile(r"</?(p|div|br|li|ul|ol|h\d|tr|table)\b[^>]*>", re.I)
+_BLOCK_RE = re.compile(r"</?(p|div|br|li|ul|ol|h\d|tr|td|th|table|blockquote|pre|hr)\b[^>]*>", re.I)
+_IMG_RE = re.compile(r"<img\b[^>]*>", re.I)
+_ATTR_RE = re.compile(r'\b(src|alt)\s*=\s*("([^"]*)"|\'([^\']*)\'|([^\s>]+))', re.I)
+
+
+def images_in(markup: str | None) -> list[dict]:
+    """The <img> elements of some HTML: [{src, alt}]."""
+    out = []
+    for m in _IMG_RE.finditer(markup or ""):
+        attrs = {a.group(1).lower(): html.unescape(a.group(3) or a.group(4) or a.group(5) or "")
+                 for a in _ATTR_RE.finditer(m.group(0))}
+        out.append({"src": attrs.get("src", ""), "alt": clean(attrs.get("alt", ""))})
+    return out
 
 
 def html_to_text(markup: str | None) -> str:
-    """Moodle question text is HTML; keep its words, drop its tags."""
-    s = _BLOCK_RE.sub(" ", markup or "")
-    return clean(html.unescape(_TAG_RE.sub("", s)))
+    """Question text in a foreign file is HTML; Rapport renders item text as plain text.
+
+    nh3 (the Ammonia sanitiser) with no allowed tags drops every tag, comment, script and
+    style body; block tags become spaces first so words do not run together; an image
+    becomes "[Image: alt]" so the reader knows something was there (the report says more).
+    """
+    s = _IMG_RE.sub(lambda m: " [Image: " + (images_in(m.group(0))[0]["alt"] or "no description") + "] ",
+                    markup or "")
+    s = _BLOCK_RE.sub(" ", s)
+    return clean(html.unescape(nh3.clean(s, tags=set())))
 
 
 def text_to_html(text: str) -> str:
@@ -134,9 +221,23 @@ def item_tags(d: dict) -> list[str]:
     tags = [f"{name.replace('_', '-')}:{d[name]}" for name in TAG_FIELDS if d.get(name)]
     if d.get("version") is not None:
         tags.append(f"version:{d['version']}")
-    if d.get("family"):  # enemy group: never two of one family in an attempt
-        tags.append(f"family:{d['family']}")
     return tags
+
+
+def category_path(text: str) -> str | None:
+    """Moodle's '$course$/top/Mental health/Alliance' -> 'Mental health/Alliance'.
+
+    The context prefix ($course$, $system$, $module$, $cat1$ ...) and Moodle's hidden 'top'
+    level are dropped; so is 'Default for <course>', the category Moodle makes itself."""
+    parts = [p.strip() for p in re.split(r"(?<!/)/(?!/)", text or "") if p.strip()]
+    parts = [p.replace("//", "/") for p in parts]
+    if parts and re.fullmatch(r"\$[a-z0-9]+\$", parts[0]):
+        parts = parts[1:]
+    if parts and parts[0] == "top":
+        parts = parts[1:]
+    if parts and parts[0].startswith("Default for "):
+        parts = parts[1:]
+    return "/".join(parts) or None
 
 
 # --- XML with line numbers -------------------------------------------------
@@ -171,8 +272,10 @@ def parse_xml(data: bytes, file: str) -> ET.Element:
         raise FormatError(file, _line(parser), "xml", f"unsafe XML rejected: {e}")
     except ET.ParseError as e:
         raise FormatError(file, e.position[0], "xml", f"not well-formed XML: {e}")
-    except LookupError as e:  # <?xml encoding="..."?> names a codec Python does not have
-        raise FormatError(file, 1, "xml", f"unsupported encoding: {e}")
+    except LookupError as e:                       # <?xml encoding="TF-8"?>
+        raise FormatError(file, 1, "xml", f"the XML declaration names an {e}")
+    except (ValueError, RecursionError) as e:    # e.g. a NUL byte in a name: expat refuses
+        raise FormatError(file, _line(parser), "xml", f"not well-formed XML: {e}")
 
 
 def _line(parser) -> int | None:
@@ -183,7 +286,7 @@ def _line(parser) -> int | None:
 
 
 def local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def line_of(el) -> int:
@@ -194,91 +297,112 @@ def all_text(el) -> str:
     return clean("".join(el.itertext())) if el is not None else ""
 
 
-# --- defaults and validation ---------------------------------------------
+# --- defaults, validation, the report ----------------------------------------
 
-def _selectables(d: dict):
-    """(choice dict, is key) for every choosable thing of a dict, for technique defaults."""
-    t = d.get("type")
-    key = d.get("key")
-    if t in ("multiple_choice", "select_all", "select_n", "ordered_response"):
-        keys = set(key if isinstance(key, list) else [key])
-        if t == "ordered_response":
-            keys = {o["id"] for o in d.get("options", [])}
-        for o in d.get("options", []):
-            yield o, o.get("id") in keys
-    elif t in ("dropdown_cloze", "dropdown_rationale"):
-        for b in d.get("blanks", []):
-            for o in b.get("options", []):
-                yield o, o.get("id") == b.get("key")
-    elif t == "matrix_multiple_choice":
-        for r in d.get("rows", []):
-            yield r, None        # a row is neither key nor distractor
+def finish(entries: list, file: str, source_name: str, topic: str | None,
+           collection: str | None = None, strict: bool = False,
+           progress: Progress | None = None) -> tuple[list[dict], ImportReport]:
+    """Fill defaults, give ids, validate each question on its own; return (items, report).
 
+    collection, when given, puts every item there (it overrides categories in the file).
+    strict=True raises FormatError if any question would be skipped (nothing returned).
+    """
+    from question_bank.bank import BankError, house_rule_problems, item_from_dict
 
-def finish(raws: list[Raw], file: str, source_name: str, topic: str | None,
-           collection: str, progress: Progress | None = None) -> list[dict]:
-    """Fill defaults, give ids, validate every dict; raise before returning anything."""
+    report = ImportReport(file)
+    raws = [e for e in entries if isinstance(e, Raw)]
+    report.skipped = [e for e in entries if isinstance(e, Note)]
     total = len(raws)
-    out: list[dict] = []
     prefix = f"imp-{slug(source_name)}"
     seen: dict[str, int] = {}
-    for n, raw in enumerate(raws, 1):
-        d = raw.d
-        tags = raw.tags
-        d.setdefault("id", tags.get("id") or f"{prefix}-{n:03d}")
-        if not isinstance(d.get("version"), int):
-            v = tags.get("version", "1")
-            if not v.isdigit():
-                raise FormatError(file, raw.line, "version", f"not a whole number: {v!r}")
-            d["version"] = int(v)
+    out: list[dict] = []
+    cases: dict[str, dict] = {}
+    position = 0
+    for e in entries:
+        if isinstance(e, (Raw, Note)):
+            position += 1
+        if not isinstance(e, Raw):
+            continue
+        raw, d, tags = e, e.d, e.tags
+        where = raw.file or file
+        d.setdefault("id", tags.get("id") or f"{prefix}-{position:03d}")
+        name = raw.name or d["id"]
+        v = tags.get("version", "1") if not isinstance(d.get("version"), int) else str(d["version"])
+        if not v.isdigit() or int(v) < 1:
+            report.skipped.append(skip(where, raw.line, name, f"version: not a whole number: {v!r}"))
+            continue
+        d["version"] = int(v)
         d["topic"] = d.get("topic") or tags.get("topic") or topic
-        if tags.get("family") and not d.get("family"):
-            d["family"] = tags["family"]
         if not d["topic"]:
-            raise FormatError(file, raw.line, "topic",
-                              "the file gives no topic tag; pass topic= to the import")
-        for name, default in DEFAULTS.items():
-            d[name] = d.get(name) or tags.get(name) or default
-        for choice, is_key in _selectables(d):
-            choice.setdefault("technique", KEY_TECHNIQUE if is_key else DISTRACTOR_TECHNIQUE)
-            if not choice.get("rationale"):
-                choice["rationale"] = (ROW_RATIONALE if is_key is None else
-                                       KEY_RATIONALE if is_key else DISTRACTOR_RATIONALE)
+            raise FormatError(where, raw.line, "topic",
+                              f"{name!r} has no topic tag; pass a topic for the import "
+                              "(rapport bank import ... --topic TOPIC)")
+        for fname, default in DEFAULTS.items():
+            d[fname] = d.get(fname) or tags.get(fname) or default
         if d["id"] in seen:
-            raise FormatError(file, raw.line, "id",
-                              f"{d['id']!r} repeats the item at line {seen[d['id']]}")
+            report.skipped.append(skip(where, raw.line, name,
+                                       f"id {d['id']!r} repeats the question at line {seen[d['id']]}"))
+            continue
+        try:
+            item_from_dict(dict(d), where, raw.line, collection=collection or DEFAULT_COLLECTION,
+                           imported=True)
+        except BankError as err:
+            msgs = [p.message for p in err.problems] or [str(err)]
+            more = f" (and {len(msgs) - 1} more: {'; '.join(msgs[1:4])})" if len(msgs) > 1 else ""
+            report.skipped.append(skip(where, raw.line, name, f"{msgs[0]}{more}"))
+            continue
         seen[d["id"]] = raw.line
-        validate(d, file, raw.line, collection)
+        for note in raw.notes:
+            report.warnings.append(Note(where, raw.line, name, f"{d['id']}: {note}", "warning"))
+        house = house_rule_problems(d)
+        if any(p.endswith("technique is missing") for p in house):
+            report.untagged += 1
+            house = [p for p in house if not p.endswith("technique is missing")]
+        if house:
+            report.warnings.append(Note(where, raw.line, name, _summarise_house(d["id"], house), "warning"))
+        report.collections[d["id"]] = collection or raw.collection or DEFAULT_COLLECTION
+        if raw.case:
+            cs = cases.setdefault(raw.case["id"], {
+                "id": raw.case["id"], "version": raw.case.get("version", 1),
+                "title": raw.case.get("title") or raw.case["id"],
+                "topic": raw.case.get("topic") or d["topic"], "stimulus": raw.case["stimulus"],
+                "items": []})
+            cs["items"].append(d["id"])
         out.append(_ordered(d))
         if progress:
-            progress(n, total)
-    return out
+            progress(len(out), total)
+    report.case_studies = list(cases.values())
+    report.imported = len(out)
+    if strict and report.skipped:
+        first = min(report.skipped, key=lambda n: n.line or 0)
+        more = f" (and {len(report.skipped) - 1} more)" if len(report.skipped) > 1 else ""
+        raise FormatError(file, first.line, "strict",
+                          f'"{first.name}": {first.reason}{more}; without --strict the rest would import')
+    return out, report
+
+
+def _summarise_house(item_id: str, problems: list[str]) -> str:
+    """Warnings against our item-writing rules, folded per kind: untagged options are many."""
+    untagged = [p for p in problems if p.endswith("technique is missing")]
+    bare = [p for p in problems if p.endswith("rationale is missing")]
+    other = [p for p in problems if p not in untagged and p not in bare]
+    parts = []
+    if bare:
+        parts.append(f"{len(bare)} choice(s) without a rationale")
+    parts += other
+    return f"{item_id}: house rules (imported anyway): " + "; ".join(parts)
 
 
 _ORDER = ("id", "version", "type", "topic", "client_need", "cjmm_skill", "bloom", "difficulty",
-          "stem", "text", "options", "n", "scoring", "blanks", "columns", "rows", "key",
-          "pin_options")
+          "stem", "text", "passage", "options", "n", "scoring", "blanks", "columns", "rows",
+          "conditions", "actions", "parameters", "key", "pin_options", "unfold")
 
 
 def _ordered(d: dict) -> dict:
     return {k: d[k] for k in sorted(d, key=lambda k: _ORDER.index(k) if k in _ORDER else 99)}
 
 
-def validate(d: dict, file: str, line: int, collection: str) -> None:
-    """Validate with the engine (question_bank.bank.item_from_dict)."""
-    from question_bank.bank import BankError, item_from_dict
-    try:
-        item_from_dict(dict(d), file, line, collection=collection)
-    except BankError as e:
-        msgs = [p.message for p in e.problems] or [str(e)]
-        name, sep, rest = msgs[0].partition(": ")
-        if not sep or " " in name:
-            name, rest = "item", msgs[0]
-        more = f" (and {len(msgs) - 1} more: {'; '.join(msgs[1:4])})" if len(msgs) > 1 else ""
-        raise FormatError(file, line, name, f"{d.get('id')}: {rest}{more}") from e
-
-
-def require(cond: Any, file: str, line: int, field_name: str, message: str) -> None:
+def require(cond: Any, file: str, line: int | None, field_name: str, message: str) -> None:
     if not cond:
         raise FormatError(file, line, field_name, message)
 

@@ -1,67 +1,147 @@
-"""Moodle XML: multichoice, ordering (qtype_ordering) and gapselect, both ways.
+"""Moodle XML, both ways.
 
-Mapping:
-  multichoice single=true   <-> multiple_choice   (key: the answer at fraction 100)
-  multichoice single=false  <-> select_all        (keys +100/k, distractors -100/k: NCSBN +/-)
-                             <-> select_n          (same, with the tag type:select_n)
-  ordering                  <-> ordered_response  (answers in key order; ALL_OR_NOTHING or
-                                                    ABSOLUTE_POSITION grading)
-  gapselect                 <-> dropdown_cloze, dropdown_rationale (tag type:dropdown_rationale)
+Import (a real Moodle question export):
+  category                  -> the collection of the questions after it
+                               ($course$/top/Mental health/Alliance -> "Mental health/Alliance")
+  multichoice single=true   -> multiple_choice   (key: the answer at 100%; partial credit of
+                                                  other answers is dropped, with a warning)
+  multichoice single=false  -> select_all        (keys: answers with a positive fraction)
+                               select_n          (same, with our tag type:select_n)
+  truefalse                 -> multiple_choice   (two options, True and False, as in Moodle)
+  matching                  -> matrix_multiple_choice (sub-questions are rows, the distinct
+                                                  answers are columns)
+  ordering (qtype_ordering) -> ordered_response  (answers in key order; ALL_OR_NOTHING or
+                                                  ABSOLUTE_POSITION grading)
+  gapselect, ddwtos         -> dropdown_cloze    (dropdown_rationale with our tag)
+  anything else             -> skipped and reported (no faithful equivalent: see _NO_EQUIVALENT)
 
-Our extra fields travel as question tags ("topic:validation", "bloom:analysis",
-"version:2", "technique:a=validation", "option-ids:a,b,c", "display-order:c,a,b",
-"type:select_n"), the id as <idnumber>, per-option rationales as answer <feedback>. Gapselect
-choices have no feedback in Moodle, so their ids, techniques and rationales go in the general
-feedback as a <dl class="rapport-rationales"> that a student also sees after the attempt.
+Per-answer <feedback> becomes the option's rationale; <generalfeedback> is kept on the item
+as general_feedback. HTML becomes text (common.html_to_text); an image becomes
+"[Image: alt]" and the report says whether the file carried it.
+
+Export: every type Moodle can hold (the ones above). Our extra fields travel as question tags
+("topic:validation", "bloom:analysis", "version:2", "technique:a=validation",
+"option-ids:a,b,c", "row-ids:...", "column-ids:...", "display-order:c,a,b",
+"type:select_n"), the id as <idnumber>, per-option rationales as answer <feedback>.
+Gapselect choices and matching rows have no feedback of their own in Moodle, so their ids,
+techniques and rationales go in the general feedback as a <dl class="rapport-rationales">
+that a student also sees after the attempt. Bow-tie, highlight, matrix multiple response and
+case studies have no Moodle core equivalent and are listed in the export report.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 
-from .common import (ExportResult, FormatError, Raw, Skipped, all_text, html_to_text,
-                     item_tags, letter_ids, line_of, list_tag, parse_tags,
-                     techniques, parse_xml, require, text_to_html)
+from .common import (ExportResult, FormatError, Raw, Skipped, all_text, category_path, guard,
+                     html_to_text, images_in, item_tags, letter_ids, line_of, list_tag,
+                     parse_tags, parse_xml, require, skip, techniques, text_to_html)
 
-EXPORTABLE = {"multiple_choice", "select_all", "select_n", "ordered_response",
-              "dropdown_cloze", "dropdown_rationale"}
 _GRADING = {"ALL_OR_NOTHING": "all_or_nothing", "ABSOLUTE_POSITION": "by_position"}
 _GAP = re.compile(r"\[\[(\d+)\]\]")
 _MARK = re.compile(r"\{\{\s*([A-Za-z0-9_-]+)\s*\}\}")
+_DL = re.compile(r'<dl class="rapport-rationales">.*?</dl>', re.S)
 _DT = re.compile(r'<dt data-blank="([^"]*)" data-option="([^"]*)" data-technique="([^"]*)">'
                  r'.*?</dt>\s*<dd>(.*?)</dd>', re.S)
+_GENERAL = re.compile(r'<div class="rapport-general">(.*?)</div>', re.S)
+_NO_EQUIVALENT = {
+    "shortanswer": "short answer needs typed-text matching; Rapport scores chosen options only",
+    "numerical": "numerical answers have no equivalent; Rapport scores chosen options only",
+    "essay": "an essay needs a human grader; Rapport scores automatically",
+    "description": "a description is text, not a question (put it in a case study's stimulus)",
+    "calculated": "calculated questions have no equivalent",
+    "calculatedsimple": "calculated questions have no equivalent",
+    "calculatedmulti": "calculated questions have no equivalent",
+    "ddimageortext": "drag-and-drop onto an image has no equivalent",
+    "ddmarker": "drag-and-drop markers on an image have no equivalent",
+    "random": "a random question is a draw rule, not a question; use a Rapport blueprint",
+    "randomsamatch": "random short-answer matching is a draw rule, not a question",
+    "multianswer": "embedded answers (Cloze) mix typed and chosen answers; no faithful equivalent",
+}
 
 
 # --- import -----------------------------------------------------------------
 
-def read(data: bytes, file: str) -> list[Raw]:
+def read(data: bytes, file: str) -> list:
     root = parse_xml(data, file)
-    require(root.tag == "quiz", file, line_of(root), "quiz", f"root element is <{root.tag}>, not <quiz>")
-    raws: list[Raw] = []
-    for q in root.findall("question"):
-        qtype = q.get("type")
-        if qtype in ("category", "description"):
+    require(root.tag == "quiz", file, line_of(root), "quiz",
+            f"root element is <{root.tag}>, not <quiz>: not a Moodle XML question export")
+    entries: list = []
+    collection = None
+    for q in root:
+        if not isinstance(q.tag, str) or q.tag != "question":
             continue
-        reader = _READERS.get(qtype or "")
-        require(reader, file, line_of(q), "question/@type",
-                f"unsupported question type {qtype!r} (multichoice, ordering, gapselect)")
-        raws.append(reader(q, file))
-    return raws
+        qtype = q.get("type") or ""
+        if qtype == "category":
+            collection = category_path(all_text(q.find("category/text")))
+            continue
+        name = all_text(q.find("name/text"))
+        reader = _READERS.get(qtype)
+        if reader is None:
+            why = _NO_EQUIVALENT.get(qtype, f"unknown question type {qtype!r}")
+            entries.append(skip(file, line_of(q), name, f"{qtype or 'no type'}: {why}"))
+            continue
+        before = len(entries)
+        guard(entries, file, line_of(q), name, lambda: reader(q, file))
+        got = entries[before] if len(entries) > before else None
+        if isinstance(got, Raw):
+            got.collection = collection
+    return entries
 
 
 def _text(el, path: str) -> str:
     node = el.find(path)
     if node is None:
         return ""
-    fmt = el.find(path.rsplit("/", 1)[0]) if "/" in path else None
+    fmt = el.find(path.rsplit("/", 1)[0]) if "/" in path else el
     raw = "".join(node.itertext())
     if fmt is not None and fmt.get("format") in ("plain_text", "markdown"):
         return " ".join(raw.split())
     return html_to_text(raw)
 
 
-def _common(q, file: str) -> tuple[dict, dict, list[str]]:
+def _images(q, notes: list[str]) -> None:
+    """Report every image: Rapport items are text only, so say what the student will miss."""
+    for holder in q.iter():
+        text = holder.find("text")
+        if text is None or holder.tag == "name":
+            continue
+        files = {f.get("name"): f for f in holder.findall("file")}
+        for img in images_in("".join(text.itertext())):
+            src = img["src"]
+            name = urllib.parse.unquote(src.split("@@PLUGINFILE@@/", 1)[-1]) if "@@PLUGINFILE@@" in src else src
+            alt = f"'{img['alt']}'" if img["alt"] else "'no description'"
+            where = holder.tag
+            f = files.get(name)
+            if "@@PLUGINFILE@@" in src and f is None:
+                notes.append(f"{where}: image {name!r} is referenced but the file holds no copy; "
+                             f"shown as [Image: {alt[1:-1]}]")
+                continue
+            size = ""
+            if f is not None:
+                try:
+                    size = f" ({len(base64.b64decode(''.join(f.itertext()), validate=False)) // 1024 + 1} KB)"
+                except (binascii.Error, ValueError):
+                    notes.append(f"{where}: image {name!r} has a damaged base64 copy")
+                    continue
+            notes.append(f"{where}: image {name!r}{size} is not shown (Rapport items are text "
+                         f"only); its description {alt} stands in its place")
+
+
+def _general_feedback(q) -> tuple[str, str]:
+    """(our general feedback as text, the raw general feedback HTML)."""
+    node = q.find("generalfeedback/text")
+    markup = "".join(node.itertext()) if node is not None else ""
+    ours = _GENERAL.search(markup)
+    text = html_to_text(ours.group(1) if ours else _DL.sub("", markup))
+    return text, markup
+
+
+def _common(q, file: str) -> tuple[dict, dict, list[str], list[str]]:
     tag_list = [all_text(t) for t in q.findall("tags/tag/text")]
     tags = parse_tags(tag_list)
     idnumber = all_text(q.find("idnumber"))
@@ -69,7 +149,23 @@ def _common(q, file: str) -> tuple[dict, dict, list[str]]:
         tags["id"] = idnumber
     stem = _text(q, "questiontext/text")
     require(stem, file, line_of(q), "questiontext", "question text is empty")
-    return {"stem": stem}, tags, tag_list
+    d = {"stem": stem}
+    general, _ = _general_feedback(q)
+    if general:
+        d["general_feedback"] = general
+    notes: list[str] = []
+    _images(q, notes)
+    return d, tags, tag_list, notes
+
+
+def _fraction(a, file: str) -> float:
+    try:
+        f = float(a.get("fraction", "0"))
+    except ValueError:
+        raise FormatError(file, line_of(a), "answer/@fraction", f"not a number: {a.get('fraction')!r}")
+    require(f == f and abs(f) <= 100.0001, file, line_of(a), "answer/@fraction",
+            f"{a.get('fraction')!r} is not a percentage between -100 and 100")
+    return f
 
 
 def _options(q, file: str, tag_list: list[str]) -> tuple[list[dict], list[float]]:
@@ -83,10 +179,7 @@ def _options(q, file: str, tag_list: list[str]) -> tuple[list[dict], list[float]
     for oid, a in zip(ids, answers):
         text = _text(a, "text")
         require(text, file, line_of(a), "answer/text", "answer text is empty")
-        try:
-            fractions.append(float(a.get("fraction", "0")))
-        except ValueError:
-            raise FormatError(file, line_of(a), "answer/@fraction", f"not a number: {a.get('fraction')!r}")
+        fractions.append(_fraction(a, file))
         o = {"id": oid, "text": text}
         if oid in techs:
             o["technique"] = techs[oid]
@@ -103,7 +196,7 @@ def _shuffle(q, d: dict) -> None:
 
 
 def _read_multichoice(q, file: str) -> Raw:
-    d, tags, tag_list = _common(q, file)
+    d, tags, tag_list, notes = _common(q, file)
     options, fractions = _options(q, file, tag_list)
     single = all_text(q.find("single")).lower() not in ("false", "0")
     d["options"] = options
@@ -111,6 +204,10 @@ def _read_multichoice(q, file: str) -> Raw:
         keys = [o["id"] for o, f in zip(options, fractions) if abs(f - 100) < 1e-6]
         require(len(keys) == 1, file, line_of(q), "answer/@fraction",
                 f"a single-answer question needs exactly one answer at 100%, found {len(keys)}")
+        partial = [o["id"] for o, f in zip(options, fractions) if 0 < f < 100 - 1e-6]
+        if partial:
+            notes.append(f"partial credit of answer(s) {', '.join(partial)} dropped: "
+                         "multiple choice scores 0/1")
         d["type"], d["key"] = "multiple_choice", keys[0]
     else:
         keys = [o["id"] for o, f in zip(options, fractions) if f > 0]
@@ -119,16 +216,97 @@ def _read_multichoice(q, file: str) -> Raw:
         if tags.get("type") == "select_n":
             d["type"], d["n"] = "select_n", len(keys)
     _shuffle(q, d)
-    return Raw(d, line_of(q), tags)
+    return Raw(d, line_of(q), tags, notes=notes)
+
+
+def _read_truefalse(q, file: str) -> Raw:
+    d, tags, tag_list, notes = _common(q, file)
+    answers = q.findall("answer")
+    require(len(answers) == 2, file, line_of(q), "answer",
+            f"a true/false question has two answers, found {len(answers)}")
+    ids = list_tag(tag_list, "option-ids") or ["true", "false"]
+    require(len(ids) == 2, file, line_of(q), "tags", "option-ids must name two options")
+    techs = techniques(tag_list)
+    options, key = [], None
+    for oid, a in zip(ids, answers):
+        word = all_text(a.find("text")).lower()
+        require(word in ("true", "false"), file, line_of(a), "answer/text",
+                f"a true/false answer is 'true' or 'false', not {word!r}")
+        o = {"id": oid, "text": word.capitalize()}
+        if oid in techs:
+            o["technique"] = techs[oid]
+        rationale = _text(a, "feedback/text")
+        if rationale:
+            o["rationale"] = rationale
+        options.append(o)
+        if abs(_fraction(a, file) - 100) < 1e-6:
+            key = oid
+    require(key, file, line_of(q), "answer/@fraction", "neither true nor false is at 100%")
+    d.update(type="multiple_choice", options=options, key=key, pin_options=True)
+    return Raw(d, line_of(q), tags, notes=notes)
+
+
+def _rationale_entries(q) -> dict[str, list[tuple[str, str, str]]]:
+    """Our <dl class="rapport-rationales"> in the general feedback: group -> [(id, technique, rationale)]."""
+    _, markup = _general_feedback(q)
+    entries: dict[str, list[tuple[str, str, str]]] = {}
+    for m in _DT.finditer(markup):
+        entries.setdefault(html.unescape(m.group(1)), []).append(
+            (html.unescape(m.group(2)), html.unescape(m.group(3)), html_to_text(m.group(4))))
+    return entries
+
+
+def _read_matching(q, file: str) -> Raw:
+    d, tags, tag_list, notes = _common(q, file)
+    subs = q.findall("subquestion")
+    require(subs, file, line_of(q), "subquestion", "a matching question needs sub-questions")
+    rows_src, columns = [], []
+    for s in subs:
+        answer = all_text(s.find("answer/text"))
+        require(answer, file, line_of(s), "subquestion/answer", "a sub-question has no answer")
+        if answer not in columns:
+            columns.append(answer)
+        text = _text(s, "text")
+        if text:                  # an empty sub-question only adds a wrong answer (a column)
+            rows_src.append((text, answer, line_of(s)))
+    require(rows_src, file, line_of(q), "subquestion", "every sub-question is empty")
+    col_ids = list_tag(tag_list, "column-ids") or [f"c{i + 1}" for i in range(len(columns))]
+    row_ids = list_tag(tag_list, "row-ids") or [f"r{i + 1}" for i in range(len(rows_src))]
+    require(len(col_ids) == len(columns) and len(row_ids) == len(rows_src), file, line_of(q),
+            "tags", "row-ids or column-ids do not match the sub-questions")
+    col_of = dict(zip(columns, col_ids))
+    order = list_tag(tag_list, "column-order")
+    if order:
+        require(sorted(order) == sorted(col_ids), file, line_of(q), "tags",
+                "column-order does not list the same columns")
+        columns = [columns[col_ids.index(c)] for c in order]
+        col_ids = order
+    meta = {e[0]: e for e in _rationale_entries(q).get("rows", [])}
+    techs = techniques(tag_list)
+    rows = []
+    for rid, (text, answer, _line) in zip(row_ids, rows_src):
+        r = {"id": rid, "text": text, "key": col_of[answer]}
+        if rid in meta:
+            if meta[rid][1]:
+                r["technique"] = meta[rid][1]
+            if meta[rid][2]:
+                r["rationale"] = meta[rid][2]
+        elif rid in techs:
+            r["technique"] = techs[rid]
+        rows.append(r)
+    d.update(type="matrix_multiple_choice",
+             columns=[{"id": cid, "text": text} for text, cid in zip(columns, col_ids)], rows=rows)
+    _shuffle(q, d)
+    return Raw(d, line_of(q), tags, notes=notes)
 
 
 def _read_ordering(q, file: str) -> Raw:
-    d, tags, tag_list = _common(q, file)
+    d, tags, tag_list, notes = _common(q, file)
     options, _ = _options(q, file, tag_list)
     grading = all_text(q.find("gradingtype")) or "ABSOLUTE_POSITION"
     gnode = q.find("gradingtype")
     require(grading in _GRADING, file, line_of(q if gnode is None else gnode), "gradingtype",
-            f"unsupported grading {grading!r} (ALL_OR_NOTHING or ABSOLUTE_POSITION)")
+            f"grading {grading!r} has no equivalent (ALL_OR_NOTHING or ABSOLUTE_POSITION)")
     key = [o["id"] for o in options]
     order = list_tag(tag_list, "display-order")
     if order:
@@ -139,11 +317,12 @@ def _read_ordering(q, file: str) -> Raw:
     d.update(type="ordered_response", options=options, scoring=_GRADING[grading], key=key)
     if "pinned" in tag_list:      # qtype_ordering always shuffles; the flag is ours
         d["pin_options"] = True
-    return Raw(d, line_of(q), tags)
+    return Raw(d, line_of(q), tags, notes=notes)
 
 
-def _read_gapselect(q, file: str) -> Raw:
-    _, tags, tag_list = _common(q, file)
+def _read_gaps(q, file: str, choice_tag: str) -> Raw:
+    """gapselect (<selectoption>) and ddwtos (<dragbox>): [[n]] gaps -> dropdown blanks."""
+    base, tags, tag_list, notes = _common(q, file)
     markup = "".join(q.find("questiontext/text").itertext())
     parts = [html_to_text(p) for p in re.split(r"</?p\b[^>]*>|<br\s*/?>", markup)]
     parts = [p for p in parts if p]
@@ -151,15 +330,11 @@ def _read_gapselect(q, file: str) -> Raw:
     text = " ".join(p for p in parts if _GAP.search(p))
     require(text, file, line_of(q), "questiontext", "no [[n]] gaps in the question text")
     choices = []
-    for so in q.findall("selectoption"):
+    for so in q.findall(choice_tag):
         group = all_text(so.find("group")) or "1"
         choices.append((_text(so, "text"), group, line_of(so)))
-    entries: dict[str, list[tuple[str, str, str]]] = {}
-    feedback = "".join(q.find("generalfeedback/text").itertext()) if q.find("generalfeedback/text") is not None else ""
-    for m in _DT.finditer(feedback):
-        entries.setdefault(html.unescape(m.group(1)), []).append(
-            (html.unescape(m.group(2)), html.unescape(m.group(3)), html_to_text(m.group(4))))
-    blank_ids = list(entries) or []
+    entries = _rationale_entries(q)
+    blank_ids = list(entries)
     blanks = []
     for i, m in enumerate(_GAP.finditer(text)):
         n = int(m.group(1))
@@ -168,28 +343,41 @@ def _read_gapselect(q, file: str) -> Raw:
         group = choices[n - 1][1]
         in_group = [(j, c) for j, c in enumerate(choices, 1) if c[1] == group]
         bid = blank_ids[i] if i < len(blank_ids) else f"b{i + 1}"
+        require(bid not in {b["id"] for b in blanks}, file, line_of(q), "questiontext",
+                f"gap {i + 1} repeats blank {bid!r}")
         meta = entries.get(bid, [])
         ids = [e[0] for e in meta] if len(meta) == len(in_group) else letter_ids(len(in_group))
-        opts = []
+        opts, key = [], None
         for k, (j, (ctext, _, cline)) in enumerate(in_group):
-            require(ctext, file, cline, "selectoption/text", "choice text is empty")
+            require(ctext, file, cline, f"{choice_tag}/text", "choice text is empty")
             o = {"id": ids[k], "text": ctext}
             if len(meta) == len(in_group):
-                o["technique"], o["rationale"] = meta[k][1], meta[k][2]
+                if meta[k][1]:
+                    o["technique"] = meta[k][1]
+                if meta[k][2]:
+                    o["rationale"] = meta[k][2]
             opts.append(o)
             if j == n:
                 key = ids[k]
         blanks.append({"id": bid, "options": opts, "key": key})
+    if choice_tag == "dragbox" and any(so.find("infinite") is None for so in q.findall("dragbox")) \
+            and len(blanks) > 1:
+        notes.append("drag-and-drop words become drop-down lists; a word that Moodle lets be "
+                     "used once may now be chosen in several gaps")
     bids = iter(b["id"] for b in blanks)
     d = {"type": "dropdown_rationale" if tags.get("type") == "dropdown_rationale" else "dropdown_cloze",
          "stem": stem or "Complete the sentence by choosing from the lists.",
          "text": _GAP.sub(lambda _m: "{{" + next(bids) + "}}", text), "blanks": blanks}
+    if base.get("general_feedback"):
+        d["general_feedback"] = base["general_feedback"]
     _shuffle(q, d)
-    return Raw(d, line_of(q), tags)
+    return Raw(d, line_of(q), tags, notes=notes)
 
 
-_READERS = {"multichoice": _read_multichoice, "ordering": _read_ordering,
-            "gapselect": _read_gapselect}
+_READERS = {"multichoice": _read_multichoice, "truefalse": _read_truefalse,
+            "matching": _read_matching, "ordering": _read_ordering,
+            "gapselect": lambda q, f: _read_gaps(q, f, "selectoption"),
+            "ddwtos": lambda q, f: _read_gaps(q, f, "dragbox")}
 
 
 # --- export -----------------------------------------------------------------
@@ -207,14 +395,17 @@ def _html(parent, tag: str, text: str, fmt: str = "html") -> ET.Element:
     return el
 
 
-def _fraction(x: float) -> str:
+def _fraction_text(x: float) -> str:
     return f"{x:.7f}".rstrip("0").rstrip(".")
 
 
-def _head(quiz, d: dict, qtype: str, question_html: str) -> ET.Element:
+def _head(quiz, d: dict, qtype: str, question_html: str, dl: str = "") -> ET.Element:
     q = _sub(quiz, "question", type=qtype)
     _sub(_sub(q, "name"), "text", d["id"])
     _html(q, "questiontext", question_html)
+    general = d.get("general_feedback")
+    markup = (f'<div class="rapport-general">{text_to_html(general)}</div>' if general else "") + dl
+    _html(q, "generalfeedback", markup)
     return q
 
 
@@ -228,21 +419,38 @@ def _tail(q, d: dict, extra_tags: list[str]) -> None:
         _sub(_sub(tags, "tag"), "text", t)
 
 
-def _option_tags(options: list[dict]) -> list[str]:
+def _option_tags(options: list[dict], default_ids: list[str] | None = None) -> list[str]:
     ids = [o["id"] for o in options]
-    tags = [] if ids == letter_ids(len(ids)) else ["option-ids:" + ",".join(ids)]
+    tags = [] if ids == (default_ids or letter_ids(len(ids))) else ["option-ids:" + ",".join(ids)]
     return tags + [f"technique:{o['id']}={o['technique']}" for o in options if o.get("technique")]
 
 
-def _answer(q, o: dict, fraction: float) -> None:
-    a = _sub(q, "answer", fraction=_fraction(fraction), format="html")
-    _sub(a, "text", text_to_html(o["text"]))
+def _answer(q, o: dict, fraction: float, text: str | None = None) -> None:
+    a = _sub(q, "answer", fraction=_fraction_text(fraction), format="html")
+    _sub(a, "text", text if text is not None else text_to_html(o["text"]))
     _html(a, "feedback", text_to_html(o.get("rationale", "")))
 
 
+def _dl(rows: list[tuple[str, dict]]) -> str:
+    return '<dl class="rapport-rationales">' + "".join(
+        f'<dt data-blank="{html.escape(group)}" data-option="{html.escape(o["id"])}" '
+        f'data-technique="{html.escape(o.get("technique", ""))}">{text_to_html(o["text"])}</dt>'
+        f'<dd>{text_to_html(o.get("rationale", ""))}</dd>' for group, o in rows) + "</dl>"
+
+
+def _is_truefalse(d: dict) -> bool:
+    return (d["type"] == "multiple_choice" and len(d["options"]) == 2
+            and sorted(o["text"] for o in d["options"]) == ["False", "True"] and bool(d.get("pin_options")))
+
+
 def _write_choice(quiz, d: dict) -> None:
+    if _is_truefalse(d):
+        q = _head(quiz, d, "truefalse", text_to_html(d["stem"]))
+        for o in d["options"]:
+            _answer(q, o, 100.0 if o["id"] == d["key"] else 0.0, o["text"].lower())
+        _tail(q, d, _option_tags(d["options"], [o["text"].lower() for o in d["options"]]))
+        return
     q = _head(quiz, d, "multichoice", text_to_html(d["stem"]))
-    _html(q, "generalfeedback", "")
     keys = d["key"] if isinstance(d["key"], list) else [d["key"]]
     single = d["type"] == "multiple_choice"
     _sub(q, "single", "true" if single else "false")
@@ -254,9 +462,40 @@ def _write_choice(quiz, d: dict) -> None:
     _tail(q, d, _option_tags(d["options"]) + (["type:select_n"] if d["type"] == "select_n" else []))
 
 
+def _write_matching(quiz, d: dict) -> None:
+    q = _head(quiz, d, "matching", text_to_html(d["stem"]),
+              _dl([("rows", r) for r in d["rows"]]))
+    _sub(q, "shuffleanswers", "false" if d.get("pin_options") else "true")
+    cols = {c["id"]: c["text"] for c in d["columns"]}
+    used = []
+    for r in d["rows"]:
+        s = _sub(q, "subquestion", format="html")
+        _sub(s, "text", text_to_html(r["text"]))
+        _sub(_sub(s, "answer"), "text", cols[r["key"]])
+        used.append(r["key"])
+    # Columns no row keys: empty sub-questions, Moodle's way of adding a wrong answer.
+    ordered_cols = list(dict.fromkeys(used))
+    for c in d["columns"]:
+        if c["id"] not in used:
+            s = _sub(q, "subquestion", format="html")
+            _sub(s, "text", "")
+            _sub(_sub(s, "answer"), "text", c["text"])
+            ordered_cols.append(c["id"])
+    # Import numbers columns in first-use order: say so when ours differ.
+    extra = []
+    col_ids = [c["id"] for c in d["columns"]]
+    if ordered_cols != col_ids or col_ids != [f"c{i + 1}" for i in range(len(col_ids))]:
+        extra.append("column-ids:" + ",".join(ordered_cols))
+        if ordered_cols != col_ids:
+            extra.append("column-order:" + ",".join(col_ids))
+    row_ids = [r["id"] for r in d["rows"]]
+    if row_ids != [f"r{i + 1}" for i in range(len(row_ids))]:
+        extra.append("row-ids:" + ",".join(row_ids))
+    _tail(q, d, extra)
+
+
 def _write_ordering(quiz, d: dict) -> None:
     q = _head(quiz, d, "ordering", text_to_html(d["stem"]))
-    _html(q, "generalfeedback", "")
     _sub(q, "layouttype", "VERTICAL")
     _sub(q, "selecttype", "ALL")
     _sub(q, "selectcount", "0")
@@ -279,19 +518,16 @@ def _write_ordering(quiz, d: dict) -> None:
 def _write_gapselect(quiz, d: dict) -> None:
     blanks = {b["id"]: b for b in d["blanks"]}
     order = [m.group(1) for m in _MARK.finditer(d["text"])]
-    number, selectoptions, dl = {}, [], []
+    number, selectoptions, rows = {}, [], []
     for g, bid in enumerate(order, 1):
         b = blanks[bid]
         for o in b["options"]:
             selectoptions.append((o["text"], g))
             if o["id"] == b["key"]:
                 number[bid] = len(selectoptions)
-            dl.append(f'<dt data-blank="{html.escape(bid)}" data-option="{html.escape(o["id"])}" '
-                      f'data-technique="{html.escape(o.get("technique", ""))}">{text_to_html(o["text"])}</dt>'
-                      f'<dd>{text_to_html(o.get("rationale", ""))}</dd>')
+            rows.append((bid, o))
     sentence = _MARK.sub(lambda m: f"[[{number[m.group(1)]}]]", text_to_html(d["text"]))
-    q = _head(quiz, d, "gapselect", f"<p>{text_to_html(d['stem'])}</p><p>{sentence}</p>")
-    _html(q, "generalfeedback", '<dl class="rapport-rationales">' + "".join(dl) + "</dl>")
+    q = _head(quiz, d, "gapselect", f"<p>{text_to_html(d['stem'])}</p><p>{sentence}</p>", _dl(rows))
     _sub(q, "shuffleanswers", "0" if d.get("pin_options") else "1")
     for text, g in selectoptions:
         so = _sub(q, "selectoption")
@@ -302,19 +538,34 @@ def _write_gapselect(quiz, d: dict) -> None:
 
 _WRITERS = {"multiple_choice": _write_choice, "select_all": _write_choice,
             "select_n": _write_choice, "ordered_response": _write_ordering,
-            "dropdown_cloze": _write_gapselect, "dropdown_rationale": _write_gapselect}
+            "dropdown_cloze": _write_gapselect, "dropdown_rationale": _write_gapselect,
+            "matrix_multiple_choice": _write_matching}
+EXPORTABLE = set(_WRITERS)
+_WHY_NOT = {
+    "bowtie": "Moodle has no bow-tie (three linked lists scored per slot); export to QTI",
+    "highlight": "Moodle core has no highlight-text question; export to QTI",
+    "matrix_multiple_response": "Moodle matching allows one answer per row, not several; export to QTI",
+}
 
 
-def write(items: list[dict], category: str = "rapport") -> ExportResult:
+def write(items: list[dict], case_studies: list[dict] | None = None,
+          category: str = "rapport") -> ExportResult:
     quiz = ET.Element("quiz")
     cat = _sub(quiz, "question", type="category")
     _sub(_sub(cat, "category"), "text", f"$course$/top/{category}")
     skipped = []
+    in_case = {i: cs["id"] for cs in case_studies or [] for i in cs.get("items", [])}
+    for cs in case_studies or []:
+        skipped.append(Skipped(cs["id"], "case study",
+                               "Moodle XML has no shared, unfolding stimulus; its items are "
+                               "left out too (export to QTI keeps them together)"))
     for d in items:
+        if d.get("id") in in_case:
+            continue
         writer = _WRITERS.get(d.get("type"))
         if writer is None:
             skipped.append(Skipped(d.get("id", "?"), d.get("type", "?"),
-                                   "Moodle XML has no core question type for it"))
+                                   _WHY_NOT.get(d.get("type"), "Moodle XML has no question type for it")))
             continue
         writer(quiz, d)
     ET.indent(quiz)

@@ -1,29 +1,40 @@
 """QTI 3.0 import and export; QTI 2.1 import (same interactions, camelCase names).
 
-Mapping:
+Mapping (import and export):
   qti-choice-interaction max-choices=1     <-> multiple_choice
   qti-choice-interaction max-choices=0/n   <-> select_all / select_n (map_response, +1/-1, floor 0)
   qti-order-interaction                    <-> ordered_response
   qti-inline-choice-interaction (1+)       <-> dropdown_cloze / dropdown_rationale
-  qti-match-interaction                    <-> matrix_multiple_choice (set 1 rows, set 2 columns)
+  qti-match-interaction, one per row       <-> matrix_multiple_choice (set 1 rows, set 2 columns)
+  qti-match-interaction, several per row   <-> matrix_multiple_response
+  qti-hottext-interaction                  <-> highlight (text between hottexts is not selectable)
+  three qti-choice-interactions CONDITION, ACTIONS, PARAMETERS (our composite) <-> bowtie
+  qti-assessment-stimulus shared by items  <-> a case study, items in package order
+Any other interaction (text entry, extended text, graphic, slider, upload ...) has no
+faithful equivalent: that item is skipped and reported. A package is a zip with
+imsmanifest.xml; items are read in manifest order.
 
 Our extra fields: the item identifier is our id; qti-item-body carries data-rapport-type,
 -version, -topic, -client-need, -cjmm-skill, -bloom, -difficulty, -scoring; each choice
 carries data-technique; each rationale is a qti-modal-feedback whose identifier is
-"<response identifier>.<choice identifier>". A foreign qti-feedback-inline inside a choice
-is read as that choice's rationale. The stem is the interaction's qti-prompt (cloze: the
-body's other blocks). Export writes a content package (zip with imsmanifest.xml).
+"<response identifier>.<choice identifier>"; general feedback is the modal feedback
+"GENERAL"; a case item's unfolding notes are a <div class="rapport-unfold"> of sections. A
+foreign qti-feedback-inline inside a choice is read as that choice's rationale. The stem is
+the interaction's qti-prompt (cloze and bow-tie: the body's <p class="rapport-stem">, or
+the body's other blocks). Export writes a content package: items, one stimulus per case
+study, and an assessment test with a section per case study.
 """
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 
-from .common import (MAX_IMPORT_BYTES, ExportResult, FormatError, Raw, Skipped, clean, line_of, local,
-                     parse_xml, require)
+from .common import (MAX_IMPORT_BYTES, ExportResult, FormatError, Raw, Skipped, clean, guard, line_of, local,
+                     parse_xml, require, skip, slug)
 
 NS3 = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 NS21 = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -31,9 +42,29 @@ CP_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
 RP = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/"
 META = ("version", "topic", "client_need", "cjmm_skill", "bloom", "difficulty", "scoring", "type")
 ET.register_namespace("", NS3)   # QTI files use the default namespace
-MAX_MEMBERS, MAX_UNZIPPED = 5000, 100 * 1024 * 1024
+MAX_MEMBERS, MAX_UNZIPPED, MAX_RATIO = 5000, 100 * 1024 * 1024, 200
 _SKIP_TEXT = {"qti-feedback-inline", "qti-choice-interaction", "qti-order-interaction",
-              "qti-match-interaction", "qti-modal-feedback", "qti-prompt"}
+              "qti-match-interaction", "qti-modal-feedback", "qti-prompt",
+              "qti-hottext-interaction"}
+_HTML = {"p", "div", "span", "br", "b", "i", "em", "strong", "ul", "ol", "li", "h1", "h2", "h3",
+         "h4", "h5", "h6", "section", "table", "tr", "td", "th", "tbody", "thead", "img", "a",
+         "sub", "sup", "blockquote", "pre", "code", "u", "small", "hr", "caption", "label"}
+BOWTIE = (("conditions", "CONDITION", 1, "The condition the client is most likely experiencing"),
+          ("actions", "ACTIONS", 2, "Two actions the nurse should take"),
+          ("parameters", "PARAMETERS", 2, "Two parameters the nurse should monitor"))
+_NAMES = {"qti-text-entry-interaction": "text entry",
+          "qti-extended-text-interaction": "extended text (essay)",
+          "qti-upload-interaction": "file upload", "qti-slider-interaction": "slider",
+          "qti-drawing-interaction": "drawing", "qti-media-interaction": "media",
+          "qti-hotspot-interaction": "hotspot on an image",
+          "qti-graphic-order-interaction": "graphic order",
+          "qti-graphic-associate-interaction": "graphic associate",
+          "qti-graphic-gap-match-interaction": "graphic gap match",
+          "qti-select-point-interaction": "select point", "qti-position-object-interaction":
+          "position object", "qti-gap-match-interaction": "gap match (drag words into gaps)",
+          "qti-associate-interaction": "associate", "qti-custom-interaction": "custom",
+          "qti-portable-custom-interaction": "portable custom (PCI)",
+          "qti-end-attempt-interaction": "end attempt"}
 
 
 def _kebab(name: str) -> str:
@@ -43,11 +74,12 @@ def _kebab(name: str) -> str:
 def _normalise(el: ET.Element) -> None:
     """QTI 2.1 -> 3.0 names in place, and drop namespaces: one reader for both."""
     for e in el.iter():
+        if not isinstance(e.tag, str):
+            continue
         ns = e.tag[1:].split("}")[0] if e.tag.startswith("{") else ""
         name = local(e.tag)
-        if ns == NS21 and name[0].islower():
-            html = name in {"p", "div", "span", "br", "b", "i", "em", "strong", "ul", "ol", "li"}
-            name = name if html else "qti-" + _kebab(name)
+        if ns == NS21 and name[:1].islower():
+            name = name if name in _HTML else "qti-" + _kebab(name)
             for k in list(e.attrib):
                 if not k.startswith("data-"):
                     e.attrib[_kebab(k)] = e.attrib.pop(k)
@@ -56,32 +88,68 @@ def _normalise(el: ET.Element) -> None:
 
 # --- import -----------------------------------------------------------------
 
-def read(data: bytes, file: str) -> list[Raw]:
+def read(data: bytes, file: str) -> list:
     if data[:4] == b"PK\x03\x04":
         return _read_package(data, file)
-    return [_read_item(parse_xml(data, file), file)]
+    root = parse_xml(data, file)
+    _normalise(root)
+    entries: list = []
+    guard(entries, file, line_of(root), root.get("title") or root.get("identifier") or "",
+          lambda: _read_item(root, file, None))
+    return entries
 
 
-def _read_package(data: bytes, file: str) -> list[Raw]:
+def _read_package(data: bytes, file: str) -> list:
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
+        infos = z.infolist()
     except _ZIP_ERRORS as e:
-        raise FormatError(file, None, "package", f"not a zip file: {e}")
-    infos = z.infolist()
-    require(len(infos) <= MAX_MEMBERS, file, None, "package", "too many files")
-    require(sum(i.file_size for i in infos) <= MAX_UNZIPPED, file, None, "package", "too large unzipped")
-    names = [i.filename for i in infos]
-    order = [n for n in names if n.endswith(".xml") and n != "imsmanifest.xml"]
-    if "imsmanifest.xml" in names:
-        man = parse_xml(_member(z, "imsmanifest.xml", file), f"{file}/imsmanifest.xml")
-        hrefs = [r.get("href") for r in man.iter() if local(r.tag) == "resource"
-                 and "imsqti_item" in (r.get("type") or "") and r.get("href")]
-        if hrefs:
-            missing = [h for h in hrefs if h not in names]
-            require(not missing, f"{file}/imsmanifest.xml", None, "resource/@href",
-                    f"names files not in the package: {missing[:3]}")
-            order = hrefs
-    return [_read_item(parse_xml(_member(z, n, file), f"{file}/{n}"), f"{file}/{n}") for n in order]
+        raise FormatError(file, None, "package", f"not a readable zip file: {e}")
+    require(len(infos) <= MAX_MEMBERS, file, None, "package", f"more than {MAX_MEMBERS} files")
+    unzipped = sum(i.file_size for i in infos)
+    require(unzipped <= MAX_UNZIPPED, file, None, "package", "larger than 100 MB unzipped")
+    require(unzipped <= max(len(data), 1) * MAX_RATIO, file, None, "package",
+            "compressed more than 200:1 (a zip bomb?)")
+    names = {i.filename for i in infos}
+
+    def load(name: str, where: str) -> ET.Element:
+        try:
+            with z.open(name) as f:    # no further than the import cap, whatever the header claims
+                raw = f.read(MAX_IMPORT_BYTES + 1)
+        except _ZIP_ERRORS as e:
+            raise FormatError(where, None, "package", f"cannot read this file from the package: {e}")
+        root = parse_xml(raw, where)
+        _normalise(root)
+        return root
+
+    require("imsmanifest.xml" in names, file, None, "package",
+            "no imsmanifest.xml: not a QTI content package")
+    man = load("imsmanifest.xml", f"{file}/imsmanifest.xml")
+    hrefs = [r.get("href") for r in man.iter() if local(r.tag) == "resource"
+             and "imsqti_item" in (r.get("type") or "") and r.get("href")]
+    require(hrefs, f"{file}/imsmanifest.xml", line_of(man), "resource",
+            "the manifest lists no QTI items (resource type imsqti_item_...)")
+    entries: list = []
+    stimuli: dict[str, dict] = {}
+    for href in hrefs:
+        where = f"{file}/{href}"
+        if href not in names:
+            entries.append(skip(f"{file}/imsmanifest.xml", None, href,
+                                "the manifest names a file the package does not hold"))
+            continue
+        root = load(href, where)
+
+        def stimulus(ref, base=href):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(base), ref.get("href") or ""))
+            if target not in stimuli:
+                require(target in names, where, line_of(ref), "qti-assessment-stimulus-ref",
+                        f"{ref.get('href')!r} is not in the package")
+                stimuli[target] = _read_stimulus(load(target, f"{file}/{target}"), f"{file}/{target}",
+                                                 ref.get("title"))
+            return stimuli[target]
+        guard(entries, where, line_of(root), root.get("title") or root.get("identifier") or href,
+              lambda: _read_item(root, where, stimulus))
+    return entries
 
 
 # What a damaged, encrypted or oddly compressed zip raises from the standard library.
@@ -89,26 +157,55 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplem
                EOFError, OSError, zlib.error, KeyError)
 
 
-def _member(z: zipfile.ZipFile, name: str, file: str) -> bytes:
-    """One member's bytes, read no further than the import cap whatever its header claims."""
-    try:
-        with z.open(name) as f:
-            return f.read(MAX_IMPORT_BYTES + 1)
-    except _ZIP_ERRORS as e:
-        raise FormatError(f"{file}/{name}", None, "package", f"cannot read this file from the package: {e}")
+def _read_stimulus(root, file: str, title: str | None) -> dict:
+    require(root.tag == "qti-assessment-stimulus", file, line_of(root), "qti-assessment-stimulus",
+            f"root element is <{root.tag}>")
+    body = root.find("qti-stimulus-body")
+    require(body is not None, file, line_of(root), "qti-stimulus-body", "missing")
+    title = root.get("title") or title or root.get("identifier")
+    ident = root.get("identifier") or title or "case"
+    ours = body.get("data-rapport-version") is not None
+    # A foreign identifier (STIM-1) says nothing in our bank: name it after the package.
+    stem = posixpath.basename(file.split("/", 1)[0]).rsplit(".", 1)[0]
+    out = {"id": ident if ours else f"imp-{slug(stem)}-{slug(ident)}", "title": title or ident,
+           "stimulus": _sections(body, title)}
+    version = body.get("data-rapport-version") or ""
+    if version.isdigit() and int(version) >= 1:
+        out["version"] = int(version)
+    if body.get("data-rapport-topic"):
+        out["topic"] = body.get("data-rapport-topic")
+    return out
+
+
+def _sections(body, default_heading: str | None) -> list[dict]:
+    """[{heading, text}] from <section>/<div> blocks that start with a heading, else one part."""
+    parts = []
+    for block in body:
+        kids = list(block)
+        if block.tag in ("section", "div") and kids and re.fullmatch(r"h[1-6]", kids[0].tag or ""):
+            heading = _text(kids[0], set())
+            rest = clean(" ".join(_text(k, set()) + " " + clean(k.tail) for k in kids[1:]))
+            parts.append({"heading": heading, "text": rest})
+    if parts:
+        return parts
+    text = _text(body, set())
+    return [{"heading": default_heading or "Case", "text": text}] if text else []
 
 
 def _text(el, skip=_SKIP_TEXT) -> str:
     """Text of el without the text of nested interactions and feedback."""
     parts = [el.text or ""]
     for child in el:
-        if local(child.tag) not in skip:
-            parts.append(_text(child, skip))
+        if child.tag not in skip and "rapport-unfold" not in (child.get("class") or ""):
+            parts.append(" " + _text(child, skip) + " " if child.tag in _BLOCKS else _text(child, skip))
         parts.append(child.tail or "")
     return clean("".join(parts))
 
 
-def _declarations(item, file: str) -> dict[str, dict]:
+_BLOCKS = {"p", "div", "section", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th"}
+
+
+def _declarations(item) -> dict[str, dict]:
     out = {}
     for rd in item.findall("qti-response-declaration"):
         values = [clean(v.text) for v in rd.findall("qti-correct-response/qti-value")]
@@ -126,7 +223,7 @@ def _choices(parent, tag: str, resp: str, feedback: dict, file: str) -> list[dic
         require(o["text"], file, line_of(c), tag, f"choice {cid!r} has no text")
         if c.get("data-technique"):
             o["technique"] = c.get("data-technique")
-        inline = [f for f in c.iter() if local(f.tag) == "qti-feedback-inline"]
+        inline = [f for f in c.iter() if f.tag == "qti-feedback-inline"]
         rationale = feedback.get(f"{resp}.{cid}") or (clean("".join(inline[0].itertext())) if inline else "")
         if rationale:
             o["rationale"] = rationale
@@ -134,36 +231,46 @@ def _choices(parent, tag: str, resp: str, feedback: dict, file: str) -> list[dic
     return out
 
 
-def _read_item(item, file: str) -> Raw:
-    _normalise(item)
+def _read_item(item, file: str, stimulus) -> Raw:
     require(item.tag == "qti-assessment-item", file, line_of(item), "qti-assessment-item",
-            f"root element is <{item.tag}>")
+            f"root element is <{item.tag}>, not a QTI item")
     body = item.find("qti-item-body")
     require(body is not None, file, line_of(item), "qti-item-body", "missing")
     meta = {m: body.get("data-rapport-" + m.replace("_", "-")) for m in META}
     tags = {k: v for k, v in meta.items() if v and k not in ("type", "scoring")}
     if meta["type"] or item.get("tool-name") == "Rapport":
         tags["id"] = item.get("identifier")
-    decl = _declarations(item, file)
+    decl = _declarations(item)
     feedback = {mf.get("identifier"): _text(mf, set()) for mf in item.iter()
                 if mf.tag == "qti-modal-feedback" and mf.get("identifier")}
-    found = [e for e in body.iter() if e.tag.endswith("-interaction")]
+    found = [e for e in body.iter() if isinstance(e.tag, str) and e.tag.endswith("-interaction")]
     kinds = {e.tag for e in found}
     require(found, file, line_of(body), "qti-item-body", "no interaction")
+    unknown = [e for e in found if e.tag not in _READERS and e.tag != "qti-inline-choice-interaction"]
+    if unknown:
+        raise FormatError(file, line_of(unknown[0]), unknown[0].tag,
+                          f"{_NAMES.get(unknown[0].tag, unknown[0].tag)} has no equivalent in Rapport")
     if kinds == {"qti-inline-choice-interaction"}:
         d = _read_cloze(body, found, decl, feedback, file)
+    elif meta["type"] == "bowtie" or (kinds == {"qti-choice-interaction"} and
+                                      {e.get("response-identifier") for e in found} == {b[1] for b in BOWTIE}):
+        d = _read_bowtie(body, found, decl, feedback, file)
     else:
         require(len(found) == 1, file, line_of(found[-1]), found[-1].tag,
-                "one interaction per item is supported (or inline choices only)")
+                "several interactions in one item have no equivalent (only drop-down blanks "
+                "or our bow-tie combine)")
         it = found[0]
-        reader = _READERS.get(it.tag)
-        require(reader, file, line_of(it), it.tag, "unsupported interaction")
         resp = it.get("response-identifier")
         require(resp in decl, file, line_of(it), "response-identifier",
                 f"{resp!r} has no qti-response-declaration")
-        d = reader(it, decl[resp], resp, feedback, file)
+        d = _READERS[it.tag](it, decl[resp], resp, feedback, file)
         prompt = it.find("qti-prompt")
-        d["stem"] = _text(prompt, set()) if prompt is not None else _text(body)
+        stem = _text(prompt, set()) if prompt is not None else ""
+        if it.tag == "qti-hottext-interaction" or not stem:
+            lead = _text(body)
+            stem = clean(f"{lead} {stem}") if it.tag == "qti-hottext-interaction" and lead and lead != stem \
+                else stem or lead
+        d["stem"] = stem
         require(d["stem"], file, line_of(it), "qti-prompt", "the item has no stem")
         if it.get("shuffle") == "false":
             d["pin_options"] = True
@@ -173,7 +280,17 @@ def _read_item(item, file: str) -> Raw:
             d["n"] = len(d["key"])
     if d["type"] == "ordered_response":
         d["scoring"] = meta["scoring"] or "all_or_nothing"
-    return Raw(d, line_of(item), tags)
+    if feedback.get("GENERAL"):
+        d["general_feedback"] = feedback["GENERAL"]
+    unfold = [e for e in body.iter() if "rapport-unfold" in (e.get("class") or "")]
+    if unfold:
+        d["unfold"] = _sections(unfold[0], None)
+    case = None
+    ref = item.find("qti-assessment-stimulus-ref")
+    if ref is not None and stimulus is not None:
+        case = stimulus(ref)
+    return Raw(d, line_of(item), tags, name=item.get("title") or item.get("identifier") or "", case=case,
+               file=file)
 
 
 def _read_choice(it, decl, resp, feedback, file) -> dict:
@@ -198,15 +315,85 @@ def _read_match(it, decl, resp, feedback, file) -> dict:
     rows = _choices(sets[0], "qti-simple-associable-choice", resp, feedback, file)
     cols = [{"id": c["id"], "text": c["text"]} for c in
             _choices(sets[1], "qti-simple-associable-choice", resp, {}, file)]
-    pairs = dict(v.split() for v in decl["correct"] if len(v.split()) == 2)
+    pairs: dict[str, list[str]] = {}
+    for v in decl["correct"]:
+        a, _, b = v.partition(" ")
+        require(a and b, file, decl["line"], "qti-correct-response", f"{v!r} is not a 'row column' pair")
+        pairs.setdefault(a, []).append(b.strip())
+    row_max = {c.get("identifier"): c.get("match-max") for c in sets[0]}
+    multi = any(len(v) > 1 for v in pairs.values()) or any(m not in (None, "1") for m in row_max.values())
     for r in rows:
-        require(r["id"] in pairs, file, decl["line"], "qti-correct-response", f"row {r['id']!r} has no key")
-        r["key"] = pairs[r["id"]]
-    return {"type": "matrix_multiple_choice", "columns": cols, "rows": rows}
+        if multi:
+            r["key"] = pairs.get(r["id"], [])
+        else:
+            require(r["id"] in pairs, file, decl["line"], "qti-correct-response", f"row {r['id']!r} has no key")
+            r["key"] = pairs[r["id"]][0]
+    return {"type": "matrix_multiple_response" if multi else "matrix_multiple_choice",
+            "columns": cols, "rows": rows}
+
+
+def _read_hottext(it, decl, resp, feedback, file) -> dict:
+    key = decl["correct"]
+    require(key, file, decl["line"], "qti-correct-response", "missing")
+    passage: list[dict] = []
+    n = 0
+
+    def plain(text: str) -> None:
+        nonlocal n
+        text = clean(text)
+        if text:
+            n += 1
+            passage.append({"id": f"t{n}", "text": text, "selectable": False})
+
+    def walk(el) -> None:
+        plain(el.text or "")
+        for child in el:
+            if child.tag == "qti-hottext":
+                hid = child.get("identifier")
+                require(hid, file, line_of(child), "qti-hottext/@identifier", "missing")
+                seg = {"id": hid, "text": _text(child), "selectable": True}
+                if child.get("data-technique"):
+                    seg["technique"] = child.get("data-technique")
+                if feedback.get(f"{resp}.{hid}"):
+                    seg["rationale"] = feedback[f"{resp}.{hid}"]
+                passage.append(seg)
+            elif child.get("data-segment"):
+                passage.append({"id": child.get("data-segment"), "text": _text(child), "selectable": False})
+            elif child.tag not in ("qti-prompt",) and child.tag not in _SKIP_TEXT:
+                walk(child)
+            plain(child.tail or "")
+    walk(it)
+    return {"type": "highlight", "passage": passage, "key": key}
 
 
 _READERS = {"qti-choice-interaction": _read_choice, "qti-order-interaction": _read_order,
-            "qti-match-interaction": _read_match}
+            "qti-match-interaction": _read_match, "qti-hottext-interaction": _read_hottext}
+
+
+def _stem_of(body) -> str:
+    stem = [p for p in body.iter() if "rapport-stem" in (p.get("class") or "")]
+    return _text(stem[0], set()) if stem else ""
+
+
+def _read_bowtie(body, found, decl, feedback, file) -> dict:
+    by_resp = {e.get("response-identifier"): e for e in found}
+    d: dict = {"type": "bowtie"}
+    key: dict = {}
+    for name, resp, slots, _prompt in BOWTIE:
+        it = by_resp.get(resp)
+        require(it is not None and resp in decl, file, line_of(body), "qti-choice-interaction",
+                f"a bow-tie needs the {resp} interaction and its declaration")
+        d[name] = _choices(it, "qti-simple-choice", resp, feedback, file)
+        correct = decl[resp]["correct"]
+        require(len(correct) == slots, file, decl[resp]["line"], "qti-correct-response",
+                f"{resp} needs {slots} correct value(s)")
+        key["condition" if name == "conditions" else name] = correct[0] if slots == 1 else correct
+        if it.get("shuffle") == "false":
+            d["pin_options"] = True
+    d["stem"] = _stem_of(body) or _text(body)
+    require(d["stem"], file, line_of(body), "qti-item-body", "the item has no stem")
+    d["key"] = key
+    return d
 
 
 def _read_cloze(body, found, decl, feedback, file) -> dict:
@@ -230,7 +417,8 @@ def _read_cloze(body, found, decl, feedback, file) -> dict:
                 parts.append(_text(child))
             parts.append(child.tail or "")
         text_parts.append(clean("".join(parts)))
-    stem = " ".join(_text(b) for b in body if id(b) not in holders and _text(b))
+    stem = _stem_of(body) or " ".join(_text(b) for b in body if id(b) not in holders and _text(b)
+                                      and "rapport-unfold" not in (b.get("class") or ""))
     d = {"type": "dropdown_cloze", "stem": stem or "Complete the sentence by choosing from the lists.",
          "text": " ".join(text_parts), "blanks": blanks}
     if all(f.get("shuffle") == "false" for f in found):
@@ -251,13 +439,13 @@ def _sub(parent, tag, text=None, **attrs):
     return el
 
 
-def _declare(item, ident, cardinality, base, correct, mapping=None):
+def _declare(item, ident, cardinality, base, correct, mapping=None, lower="0"):
     rd = _sub(item, "qti-response-declaration", identifier=ident, cardinality=cardinality, base_type=base)
     cr = _sub(rd, "qti-correct-response")
     for v in correct:
         _sub(cr, "qti-value", v)
     if mapping:
-        m = _sub(rd, "qti-mapping", lower_bound="0", default_value="0")
+        m = _sub(rd, "qti-mapping", lower_bound=lower, default_value="0")
         for k, v in mapping.items():
             _sub(m, "qti-map-entry", map_key=k, mapped_value=v)
 
@@ -273,7 +461,16 @@ def _choice_el(parent, tag, o, feedbacks, resp):
     return el
 
 
-def item_xml(d: dict) -> bytes:
+def _sections_el(parent, parts: list[dict], cls: str | None = None):
+    holder = _sub(parent, "div", **({"class": cls} if cls else {}))
+    for part in parts:
+        sec = _sub(holder, "section")
+        _sub(sec, "h3", part.get("heading", ""))
+        _sub(sec, "p", part.get("text", ""))
+    return holder
+
+
+def item_xml(d: dict, stimulus_href: str | None = None, case: dict | None = None) -> bytes:
     t = d["type"]
     item = ET.Element(_q("qti-assessment-item"), {
         "identifier": d["id"], "title": d["id"], "adaptive": "false", "time-dependent": "false",
@@ -294,31 +491,73 @@ def item_xml(d: dict) -> bytes:
         for b in d["blanks"]:
             _declare(item, b["id"], "single", "identifier", [b["key"]], {b["key"]: "1"})
         rp = None
-    elif t == "matrix_multiple_choice":
-        pairs = [f"{r['id']} {r['key']}" for r in d["rows"]]
-        _declare(item, "RESPONSE", "multiple", "directedPair", pairs, {p: "1" for p in pairs})
+    elif t in ("matrix_multiple_choice", "matrix_multiple_response"):
+        pairs = [f"{r['id']} {k}" for r in d["rows"]
+                 for k in ([r["key"]] if isinstance(r["key"], str) else r["key"])]
+        wrong = {} if t == "matrix_multiple_choice" else {
+            f"{r['id']} {c['id']}": "-1" for r in d["rows"] for c in d["columns"]}
+        _declare(item, "RESPONSE", "multiple", "directedPair", pairs, {**wrong, **{p: "1" for p in pairs}})
         rp = "map_response"
+    elif t == "highlight":
+        mapping = {s["id"]: ("1" if s["id"] in d["key"] else "-1") for s in d["passage"] if s.get("selectable")}
+        _declare(item, "RESPONSE", "multiple", "identifier", list(d["key"]), mapping)
+        rp = "map_response"
+    elif t == "bowtie":
+        for name, resp, slots, _ in BOWTIE:
+            k = d["key"]["condition"] if name == "conditions" else d["key"][name]
+            keys = [k] if isinstance(k, str) else list(k)
+            _declare(item, resp, "single" if slots == 1 else "multiple", "identifier", keys,
+                     {v: "1" for v in keys})
+        rp = None
+    else:
+        raise ValueError(f"no QTI mapping for type {t!r}")
     _sub(item, "qti-outcome-declaration", identifier="SCORE", cardinality="single", base_type="float")
     _sub(item, "qti-outcome-declaration", identifier="FEEDBACK", cardinality="multiple",
          base_type="identifier")
+    if stimulus_href:
+        _sub(item, "qti-assessment-stimulus-ref", identifier=case["id"], href=stimulus_href,
+             title=case.get("title", case["id"]))
     body = _sub(item, "qti-item-body")
     for m in META:
         value = d["type"] if m == "type" else d.get(m)
         if value is not None:
             body.set("data-rapport-" + m.replace("_", "-"), str(value))
+    if d.get("unfold"):
+        _sections_el(body, d["unfold"], "rapport-unfold")
     if t in ("dropdown_cloze", "dropdown_rationale"):
         _sub(body, "p", d["stem"], **{"class": "rapport-stem"})
         _cloze_paragraph(body, d, shuffle, feedbacks)
-    elif t == "matrix_multiple_choice":
+    elif t == "bowtie":
+        _sub(body, "p", d["stem"], **{"class": "rapport-stem"})
+        for name, resp, slots, prompt in BOWTIE:
+            it = _sub(body, "qti-choice-interaction", response_identifier=resp, shuffle=shuffle,
+                      max_choices=str(slots), min_choices="0")
+            _sub(it, "qti-prompt", prompt)
+            for o in d[name]:
+                _choice_el(it, "qti-simple-choice", o, feedbacks, resp)
+    elif t in ("matrix_multiple_choice", "matrix_multiple_response"):
+        multi = t == "matrix_multiple_response"
         it = _sub(body, "qti-match-interaction", response_identifier="RESPONSE", shuffle=shuffle,
-                  max_associations=str(len(d["rows"])))
+                  max_associations=str(len(d["rows"]) * (len(d["columns"]) if multi else 1)))
         _sub(it, "qti-prompt", d["stem"])
         rows, cols = _sub(it, "qti-simple-match-set"), _sub(it, "qti-simple-match-set")
         for r in d["rows"]:
-            _choice_el(rows, "qti-simple-associable-choice", r, feedbacks, "RESPONSE").set("match-max", "1")
+            _choice_el(rows, "qti-simple-associable-choice", r, feedbacks, "RESPONSE").set(
+                "match-max", str(len(d["columns"])) if multi else "1")
         for c in d["columns"]:
             _choice_el(cols, "qti-simple-associable-choice", c, feedbacks, "RESPONSE").set(
                 "match-max", str(len(d["rows"])))
+    elif t == "highlight":
+        it = _sub(body, "qti-hottext-interaction", response_identifier="RESPONSE", max_choices="0")
+        _sub(it, "qti-prompt", d["stem"])
+        p = _sub(it, "p")
+        last = None
+        for s in d["passage"]:
+            if s.get("selectable"):
+                last = _choice_el(p, "qti-hottext", s, feedbacks, "RESPONSE")
+            else:
+                last = _sub(p, "span", s["text"], data_segment=s.get("id") or "")
+            last.tail = " "
     else:
         tag = "qti-order-interaction" if t == "ordered_response" else "qti-choice-interaction"
         attrs = {"response_identifier": "RESPONSE", "shuffle": shuffle}
@@ -332,11 +571,14 @@ def item_xml(d: dict) -> bytes:
         _sub(item, "qti-response-processing", template=RP + rp + ".xml")
     else:
         proc = _sub(item, "qti-response-processing")
-        for b in d["blanks"]:
+        resps = [b["id"] for b in d.get("blanks", [])] or [b[1] for b in BOWTIE]
+        for r in resps:
             so = _sub(proc, "qti-set-outcome-value", identifier="SCORE")
             s = _sub(so, "qti-sum")
             _sub(s, "qti-variable", identifier="SCORE")
-            _sub(s, "qti-map-response", identifier=b["id"])
+            _sub(s, "qti-map-response", identifier=r)
+    if d.get("general_feedback"):
+        feedbacks.append(("GENERAL", d["general_feedback"]))
     for ident, text in feedbacks:
         _sub(item, "qti-modal-feedback", text, outcome_identifier="FEEDBACK", identifier=ident,
              show_hide="show")
@@ -349,7 +591,6 @@ def _cloze_paragraph(body, d, shuffle, feedbacks):
     blanks = {b["id"]: b for b in d["blanks"]}
     pieces = re.split(r"\{\{\s*([A-Za-z0-9_-]+)\s*\}\}", d["text"])
     p.text = pieces[0]
-    last = None
     for i in range(1, len(pieces), 2):
         b = blanks[pieces[i]]
         last = _sub(p, "qti-inline-choice-interaction", response_identifier=b["id"], shuffle=shuffle)
@@ -358,33 +599,81 @@ def _cloze_paragraph(body, d, shuffle, feedbacks):
         last.tail = pieces[i + 1]
 
 
+def stimulus_xml(cs: dict) -> bytes:
+    root = ET.Element(_q("qti-assessment-stimulus"), {
+        "identifier": cs["id"], "title": cs.get("title", cs["id"]),
+        "{http://www.w3.org/XML/1998/namespace}lang": "en"})
+    body = _sub(root, "qti-stimulus-body")
+    for m in ("version", "topic"):
+        if cs.get(m) is not None:
+            body.set(f"data-rapport-{m}", str(cs[m]))
+    for part in cs.get("stimulus", []):
+        sec = _sub(body, "section")
+        _sub(sec, "h3", part.get("heading", ""))
+        _sub(sec, "p", part.get("text", ""))
+    ET.indent(root)
+    return ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
 EXPORTABLE = {"multiple_choice", "select_all", "select_n", "ordered_response",
-              "dropdown_cloze", "dropdown_rationale", "matrix_multiple_choice"}
+              "dropdown_cloze", "dropdown_rationale", "matrix_multiple_choice",
+              "matrix_multiple_response", "highlight", "bowtie"}
 
 
-def write(items: list[dict]) -> ExportResult:
+def write(items: list[dict], case_studies: list[dict] | None = None) -> ExportResult:
     buf = io.BytesIO()
-    skipped, written = [], []
+    skipped, written, sections = [], [], []
+    by_id = {d.get("id"): d for d in items}
+    case_of = {i: cs for cs in case_studies or [] for i in cs.get("items", [])}
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for d in items:
+        for cs in case_studies or []:
+            href = f"stimuli/{cs['id']}.xml"
+            z.writestr(href, stimulus_xml(cs))
+            written.append((cs["id"], href, "imsqti_stimulus_xmlv3p0"))
+            sections.append((cs, [i for i in cs.get("items", []) if i in by_id]))
+        ordered = [by_id[i] for _, ids in sections for i in ids] + \
+                  [d for d in items if d.get("id") not in case_of]
+        for d in ordered:
             if d.get("type") not in EXPORTABLE:
-                skipped.append(Skipped(d.get("id", "?"), d.get("type", "?"),
-                                       "no QTI 3.0 interaction mapping in Rapport yet"))
+                skipped.append(Skipped(d.get("id", "?"), d.get("type", "?"), "no QTI 3.0 mapping"))
                 continue
+            cs = case_of.get(d["id"])
             name = f"items/{d['id']}.xml"
-            z.writestr(name, item_xml(d))
-            written.append((d["id"], name))
+            z.writestr(name, item_xml(d, f"../stimuli/{cs['id']}.xml" if cs else None, cs))
+            written.append((d["id"], name, "imsqti_item_xmlv3p0"))
+        z.writestr("tests/rapport-export.xml", _test(sections, [d["id"] for d in ordered
+                                                                if d.get("id") not in case_of
+                                                                and d.get("type") in EXPORTABLE]))
+        written.append(("rapport-export-test", "tests/rapport-export.xml", "imsqti_test_xmlv3p0"))
         z.writestr("imsmanifest.xml", _manifest(written))
     return ExportResult(buf.getvalue(), "application/zip", "zip", skipped)
+
+
+def _test(sections, loose: list[str]) -> bytes:
+    """An assessment test: a section per case study (fixed order) and one for the rest."""
+    t = ET.Element(_q("qti-assessment-test"), {"identifier": "rapport-export", "title": "Rapport export"})
+    part = _sub(t, "qti-test-part", identifier="part-1", navigation_mode="linear",
+                submission_mode="individual")
+    for cs, ids in sections:
+        sec = _sub(part, "qti-assessment-section", identifier=f"case-{cs['id']}",
+                   title=cs.get("title", cs["id"]), visible="true")
+        for i in ids:
+            _sub(sec, "qti-assessment-item-ref", identifier=i, href=f"../items/{i}.xml")
+    if loose:
+        sec = _sub(part, "qti-assessment-section", identifier="items", title="Items", visible="true")
+        for i in loose:
+            _sub(sec, "qti-assessment-item-ref", identifier=i, href=f"../items/{i}.xml")
+    ET.indent(t)
+    return ET.tostring(t, encoding="UTF-8", xml_declaration=True)
 
 
 def _manifest(written) -> bytes:
     m = ET.Element(f"{{{CP_NS}}}manifest", {"identifier": "rapport-export"})
     ET.SubElement(m, f"{{{CP_NS}}}organizations")
     res = ET.SubElement(m, f"{{{CP_NS}}}resources")
-    for ident, href in written:
+    for ident, href, kind in written:
         r = ET.SubElement(res, f"{{{CP_NS}}}resource",
-                          {"identifier": f"res-{ident}", "type": "imsqti_item_xmlv3p0", "href": href})
+                          {"identifier": f"res-{ident}", "type": kind, "href": href})
         ET.SubElement(r, f"{{{CP_NS}}}file", {"href": href})
     ET.indent(m)
     return ET.tostring(m, encoding="UTF-8", xml_declaration=True)

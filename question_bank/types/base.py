@@ -37,6 +37,12 @@ def form_value(form, name):
 CHOICE_FIELDS = {"id", "text", "technique", "rationale", "key", "selectable"}
 
 
+class HouseRule(str):
+    """A problem against our own item-writing rules (option counts, technique tags,
+    rationales), not against what the engine can serve and score. The bundled bank must
+    meet them; imported collections get them as warnings (item_from_dict(imported=True))."""
+
+
 def check_choices(choices, where, problems, need_technique=True):
     """Check a list of selectable things: id, text, technique, rationale; unique ids."""
     if not isinstance(choices, list) or not choices:
@@ -64,11 +70,11 @@ def check_choices(choices, where, problems, need_technique=True):
         if need_technique:
             tech = c.get("technique")
             if tech is None:
-                problems.append(f"{label}: technique is missing")
+                problems.append(HouseRule(f"{label}: technique is missing"))
             elif tech not in TECHNIQUES:
                 problems.append(f"{label}: unknown technique {tech!r}")
             if not isinstance(c.get("rationale"), str) or not c.get("rationale", "").strip():
-                problems.append(f"{label}: rationale is missing")
+                problems.append(HouseRule(f"{label}: rationale is missing"))
     return ids
 
 

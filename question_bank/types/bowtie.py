@@ -1,6 +1,6 @@
 """Bow-tie: 1 condition, 2 actions, 2 parameters; 0/1 per slot (max 5)."""
 from ..scoring import Part, Score, zero_one
-from .base import ItemType, check_choices, feedback_row, form_value, is_empty, ordered, public
+from .base import HouseRule, ItemType, check_choices, feedback_row, form_value, is_empty, ordered, public
 
 LISTS = {"conditions": 4, "actions": 5, "parameters": 5}
 SLOTS = {"actions": 2, "parameters": 2}
@@ -16,8 +16,11 @@ class Bowtie(ItemType):
         ids = {}
         for name, size in LISTS.items():
             ids[name] = check_choices(d.get(name), name, problems)
-            if isinstance(d.get(name), list) and len(d[name]) != size:
-                problems.append(f"{name}: bowtie needs {size} {name}, has {len(d[name])}")
+            least = SLOTS.get(name, 1) + 1   # the engine needs more choices than slots
+            if isinstance(d.get(name), list) and len(d[name]) < least:
+                problems.append(f"{name}: bowtie needs at least {least} {name}, has {len(d[name])}")
+            elif isinstance(d.get(name), list) and len(d[name]) != size:
+                problems.append(HouseRule(f"{name}: bowtie needs {size} {name}, has {len(d[name])}"))
         key = d.get("key")
         if not isinstance(key, dict):
             problems.append("key: must be {condition: id, actions: [id, id], parameters: [id, id]}")
@@ -109,7 +112,7 @@ class Bowtie(ItemType):
     def chosen_techniques(self, response):
         chosen = self._picked(response)
         by_id = {(n, c["id"]): c for n in LISTS for c in self.d[n]}
-        return [(by_id[(n, i)]["technique"], i in self._keyset(n)) for n in LISTS for i in chosen[n]]
+        return [(by_id[(n, i)].get("technique"), i in self._keyset(n)) for n in LISTS for i in chosen[n]]
 
     def feedback(self, response):
         chosen = self._picked(response)

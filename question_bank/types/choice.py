@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 from ..scoring import Part, Score, plus_minus_parts, zero_one
-from .base import ItemType, check_choices, feedback_row, form_list, form_value, is_empty, ordered, public, shuffled_ids
+from .base import HouseRule, ItemType, check_choices, feedback_row, form_list, form_value, is_empty, ordered, public, shuffled_ids
 
 
 class OptionsType(ItemType):
     min_options, max_options = 3, 8
+    engine_min_options = 2      # fewer cannot be served at all, imported or not
     multiple = True
 
     @classmethod
     def _check_options(cls, d, problems):
         ids = check_choices(d.get("options"), "options", problems)
         n = len(d.get("options") or [])
-        if isinstance(d.get("options"), list) and not cls.min_options <= n <= cls.max_options:
-            problems.append(f"options: {cls.key} needs {cls.min_options}-{cls.max_options} options, has {n}")
+        if isinstance(d.get("options"), list) and n < cls.engine_min_options:
+            problems.append(f"options: {cls.key} needs at least {cls.engine_min_options} options, has {n}")
+        elif isinstance(d.get("options"), list) and not cls.min_options <= n <= cls.max_options:
+            problems.append(HouseRule(f"options: {cls.key} needs {cls.min_options}-{cls.max_options} options, has {n}"))
         return ids
 
     def option_ids(self):
@@ -50,7 +53,7 @@ class OptionsType(ItemType):
 
     def chosen_techniques(self, response):
         keys = set(self.keys())
-        return [(self._option(c)["technique"], c in keys) for c in self._chosen(response)]
+        return [(self._option(c).get("technique"), c in keys) for c in self._chosen(response)]
 
     def feedback(self, response):
         keys, chosen = set(self.keys()), set(self._chosen(response))

@@ -2,7 +2,7 @@
 import re
 
 from ..scoring import Part, Score, zero_one
-from .base import ItemType, check_choices, feedback_row, form_value, is_empty, ordered, public
+from .base import HouseRule, ItemType, check_choices, feedback_row, form_value, is_empty, ordered, public
 
 BLANK = re.compile(r"\{\{\s*([A-Za-z0-9_-]+)\s*\}\}")
 
@@ -23,7 +23,7 @@ class DropdownCloze(ItemType):
             problems.append("blanks: must be a non-empty list")
             return problems
         if not cls.min_blanks <= len(blanks) <= cls.max_blanks:
-            problems.append(f"blanks: {cls.key} needs {cls.min_blanks}-{cls.max_blanks} blanks, has {len(blanks)}")
+            problems.append(HouseRule(f"blanks: {cls.key} needs {cls.min_blanks}-{cls.max_blanks} blanks, has {len(blanks)}"))
         markers = BLANK.findall(text)
         seen = []
         for i, b in enumerate(blanks):
@@ -120,7 +120,7 @@ class DropdownCloze(ItemType):
         return BLANK.sub(lambda m: f"[{picks.get(m.group(1), '—')}]", self.d["text"])
 
     def chosen_techniques(self, response):
-        return [(o["technique"], o["id"] == b["key"]) for b, o in self._picked(response)]
+        return [(o.get("technique"), o["id"] == b["key"]) for b, o in self._picked(response)]
 
     def feedback(self, response):
         response = response or {}

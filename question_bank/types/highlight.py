@@ -1,6 +1,6 @@
 """Highlight text: selectable segments in a passage, +/- scoring, floor 0."""
 from ..scoring import Score, plus_minus_parts
-from .base import ItemType, check_choices, feedback_row, form_list, is_empty
+from .base import HouseRule, ItemType, check_choices, feedback_row, form_list, is_empty
 
 
 class Highlight(ItemType):
@@ -22,8 +22,10 @@ class Highlight(ItemType):
                 seen.append(s["id"])
         selectable = [s for s in passage if isinstance(s, dict) and s.get("selectable")]
         ids = check_choices(selectable, "passage segment", problems) if selectable else []
-        if len(ids) < 3:
-            problems.append("passage: needs at least 3 selectable segments")
+        if not ids:
+            problems.append("passage: needs at least one selectable segment")
+        elif len(ids) < 3:
+            problems.append(HouseRule("passage: needs at least 3 selectable segments"))
         if set(ids) & set(seen):
             problems.append("passage: duplicate segment ids")
         key = d.get("key")
@@ -34,7 +36,7 @@ class Highlight(ItemType):
                 if k not in ids:
                     problems.append(f"key: {k!r} is not a selectable segment id")
             if ids and len(set(key)) >= len(ids):
-                problems.append("key: every selectable segment is a key; include distractors")
+                problems.append(HouseRule("key: every selectable segment is a key; include distractors"))
         return problems
 
     def choices(self):
@@ -83,7 +85,7 @@ class Highlight(ItemType):
 
     def chosen_techniques(self, response):
         by_id = {s["id"]: s for s in self.choices()}
-        return [(by_id[r]["technique"], r in self.d["key"]) for r in (response or [])]
+        return [(by_id[r].get("technique"), r in self.d["key"]) for r in (response or [])]
 
     def feedback(self, response):
         chosen = set(response or [])

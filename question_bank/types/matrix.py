@@ -1,5 +1,5 @@
 """Shared code for the two matrix types: rows (shuffled) against fixed columns."""
-from .base import ItemType, check_choices, feedback_row, form_list, is_empty, ordered, public
+from .base import HouseRule, ItemType, check_choices, feedback_row, form_list, is_empty, ordered, public
 
 
 class MatrixType(ItemType):
@@ -22,7 +22,7 @@ class MatrixType(ItemType):
         check_choices(d.get("rows"), "rows", problems)
         rows = d.get("rows") if isinstance(d.get("rows"), list) else []
         if rows and not 3 <= len(rows) <= 8:
-            problems.append(f"rows: {cls.key} needs 3-8 rows, has {len(rows)}")
+            problems.append(HouseRule(f"rows: {cls.key} needs 3-8 rows, has {len(rows)}"))
         return col_ids, [r for r in rows if isinstance(r, dict)]
 
     def choices(self):
@@ -100,7 +100,7 @@ class MatrixType(ItemType):
     def chosen_techniques(self, response):
         # The row's technique, and whether the student classified that row correctly.
         cells = self._cells(response)
-        return [(r["technique"], self._row_correct(r, cells)) for r in self.d["rows"] if cells.get(r["id"])]
+        return [(r.get("technique"), self._row_correct(r, cells)) for r in self.d["rows"] if cells.get(r["id"])]
 
     def feedback(self, response):
         cells = self._cells(response)

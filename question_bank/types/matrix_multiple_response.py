@@ -1,5 +1,6 @@
 """Matrix multiple response: +/- per column, each column floored at 0."""
 from ..scoring import Part, Score
+from .base import HouseRule
 from .matrix import MatrixType
 
 
@@ -24,7 +25,7 @@ class MatrixMultipleResponse(MatrixType):
             keyed.update(k)
         for c in col_ids:
             if rows and c not in keyed:
-                problems.append(f"columns {c!r}: no keyed cell; +/- per column needs at least one")
+                problems.append(HouseRule(f"columns {c!r}: no keyed cell; +/- per column needs at least one"))
         return problems
 
     def max_points(self):

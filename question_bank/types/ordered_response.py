@@ -4,7 +4,7 @@ Response: a list of option ids by position; None marks an unfilled position,
 e.g. ["c", None, "d", "b"], so partial answers survive autosave.
 """
 from ..scoring import Part, Score, zero_one
-from .base import ItemType, check_choices, feedback_row, form_value, is_empty, ordered, public
+from .base import HouseRule, ItemType, check_choices, feedback_row, form_value, is_empty, ordered, public
 
 SCORING = ("all_or_nothing", "by_position")
 
@@ -17,8 +17,10 @@ class OrderedResponse(ItemType):
     def validate(cls, d):
         problems = []
         ids = check_choices(d.get("options"), "options", problems)
-        if isinstance(d.get("options"), list) and not 4 <= len(d["options"]) <= 6:
-            problems.append(f"options: ordered_response needs 4-6 options, has {len(d['options'])}")
+        if isinstance(d.get("options"), list) and len(d["options"]) < 2:
+            problems.append(f"options: ordered_response needs at least 2 options, has {len(d['options'])}")
+        elif isinstance(d.get("options"), list) and not 4 <= len(d["options"]) <= 6:
+            problems.append(HouseRule(f"options: ordered_response needs 4-6 options, has {len(d['options'])}"))
         if d.get("scoring", "all_or_nothing") not in SCORING:
             problems.append(f"scoring: must be one of {', '.join(SCORING)}")
         key = d.get("key")

@@ -1,4 +1,5 @@
 """Select all that apply: +/- scoring, floor 0, max = number of keys."""
+from .base import HouseRule
 from .choice import MultiPickType
 
 
@@ -17,10 +18,12 @@ class SelectAll(MultiPickType):
             return problems
         if len(set(key)) != len(key):
             problems.append("key: duplicate ids")
-        if len(key) < 2:
-            problems.append("key: select_all needs 2 or more keys")
+        if not key:
+            problems.append("key: select_all needs at least one key")
+        elif len(key) < 2:
+            problems.append(HouseRule("key: select_all needs 2 or more keys"))
         if ids and len(set(key)) >= len(ids):
-            problems.append("key: every option is a key; include at least one distractor")
+            problems.append(HouseRule("key: every option is a key; include at least one distractor"))
         for k in key:
             if ids and k not in ids:
                 problems.append(f"key: {k!r} is not an option id")

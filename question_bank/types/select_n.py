@@ -1,5 +1,6 @@
 """Select N: 0/1 per key; more than n picks is rejected."""
 from ..scoring import Part, Score
+from .base import HouseRule
 from .choice import MultiPickType
 
 
@@ -21,8 +22,10 @@ class SelectN(MultiPickType):
             return problems
         if len(set(key)) != n or len(key) != n:
             problems.append(f"key: select_n needs exactly n={n} distinct keys, has {len(key)}")
-        if ids and n >= len(ids):
-            problems.append(f"n: must be less than the number of options ({len(ids)})")
+        if ids and n > len(ids):
+            problems.append(f"n: must not exceed the number of options ({len(ids)})")
+        elif ids and n == len(ids):
+            problems.append(HouseRule(f"n: must be less than the number of options ({len(ids)})"))
         for k in key:
             if ids and k not in ids:
                 problems.append(f"key: {k!r} is not an option id")

@@ -68,7 +68,7 @@ def test_bank_import_and_export_round_trip(tmp_path):
     assert out.stat().st_size > 10000
     import re
     exported = int(re.search(r"exported (\d+) items", r.stdout).group(1))
-    assert exported > 100 and "case studies not exported" in r.stdout
+    assert exported > 100 and "(case study)" in r.stdout and "(bowtie): skipped" in r.stdout
     sample = os.path.join(os.path.dirname(__file__), "..", "question_bank", "formats", "samples")
     r = run(["bank", "import", os.path.join(sample, "moodle_basic.xml"), "--format", "moodle-xml",
              "--collection", "unit3", "--topic", "validation"], tmp_path)

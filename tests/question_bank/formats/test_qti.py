@@ -4,17 +4,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 
 from question_bank.formats import FormatError, export_items, import_bytes, import_file
 from question_bank.formats.qti import item_xml
+from tests.question_bank.formats.files import roundtrip_case, roundtrip_items  # noqa: F401 (fixtures)
 
 SAMPLES = Path(__file__).parent / "samples"
-ROUNDTRIP = yaml.safe_load((SAMPLES / "roundtrip_items.yaml").read_text())["items"]
 
 
 def _one(name, **kw):
-    (d,) = import_file(SAMPLES / name, "qti", topic="empathy", **kw)
+    (d,), report = import_file(SAMPLES / name, "qti", topic="empathy", **kw)
     return d
 
 
@@ -59,51 +58,106 @@ def test_qti_21_import():
     assert d["type"] == "multiple_choice" and d["key"] == "B"
     assert d["stem"] == "A client pauses mid-sentence. What should the nurse do?"
     assert d["options"][1] == {"id": "B", "text": "Wait quietly and attentively",
-                               "technique": "therapeutic-action",
                                "rationale": "Silence gives time to think."}
 
 
-def test_round_trip_equality_through_a_package():
-    result = export_items(ROUNDTRIP, "qti")
+def test_round_trip_equality_through_a_package(roundtrip_items):
+    result = export_items(roundtrip_items, "qti")
     assert result.skipped == [] and result.extension == "zip"
     names = zipfile.ZipFile(io.BytesIO(result.data)).namelist()
     assert "imsmanifest.xml" in names and "items/rt-001.xml" in names
     calls = []
-    back = import_bytes(result.data, "qti", "export.zip", progress=lambda *a: calls.append(a))
-    assert back == ROUNDTRIP
-    assert calls[-1] == (7, 7)
+    back, report = import_bytes(result.data, "qti", "export.zip", progress=lambda *a: calls.append(a))
+    assert back == roundtrip_items and report.skipped == []
+    assert calls[-1] == (len(roundtrip_items), len(roundtrip_items))
 
 
-def test_single_item_round_trip_and_markup():
-    xml = item_xml(ROUNDTRIP[1]).decode()
+def test_case_study_is_a_shared_stimulus_and_a_section(roundtrip_items, roundtrip_case):
+    cs, case_items = roundtrip_case
+    result = export_items(roundtrip_items[:1] + case_items, "qti", [cs])
+    z = zipfile.ZipFile(io.BytesIO(result.data))
+    assert "stimuli/cs-rt.xml" in z.namelist()
+    test = z.read("tests/rapport-export.xml").decode()
+    assert 'identifier="case-cs-rt"' in test and test.index("cs-rt-1") < test.index("cs-rt-2")
+    assert b"qti-assessment-stimulus-ref" in z.read("items/cs-rt-2.xml")
+    back, report = import_bytes(result.data, "qti", "export.zip")
+    assert back == case_items + roundtrip_items[:1]      # case items first, in case order
+    assert report.case_studies == [cs]
+
+
+def test_bowtie_is_three_choice_interactions(roundtrip_items):
+    bowtie = next(d for d in roundtrip_items if d["type"] == "bowtie")
+    xml = item_xml(bowtie).decode()
+    for resp in ("CONDITION", "ACTIONS", "PARAMETERS"):
+        assert f'response-identifier="{resp}"' in xml
+    assert xml.count("<qti-choice-interaction") == 3
+    (d,), _ = import_bytes(xml.encode(), "qti", "b.xml")
+    assert d == bowtie
+
+
+def test_highlight_is_hottext(roundtrip_items):
+    hl = next(d for d in roundtrip_items if d["type"] == "highlight")
+    xml = item_xml(hl).decode()
+    assert "<qti-hottext-interaction" in xml and '<qti-hottext identifier="s2"' in xml
+    (d,), _ = import_bytes(xml.encode(), "qti", "h.xml")
+    assert d == hl
+
+
+def test_single_item_round_trip_and_markup(roundtrip_items):
+    xml = item_xml(roundtrip_items[1]).decode()
     assert 'xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0"' in xml
     assert 'data-technique="attending"' in xml and 'shuffle="false"' in xml
     assert '<qti-map-entry map-key="notes" mapped-value="-1"' in xml
-    (d,) = import_bytes(xml.encode(), "qti", "one.xml")
-    assert d == ROUNDTRIP[1]
+    (d,), _ = import_bytes(xml.encode(), "qti", "one.xml")
+    assert d == roundtrip_items[1]
 
 
-def test_unsupported_types_are_reported_not_exported():
-    highlight = {"id": "hl-001", "type": "highlight"}
-    result = export_items([ROUNDTRIP[0], highlight], "qti")
-    assert [s.id for s in result.skipped] == ["hl-001"]
-    assert result.report == ["hl-001 (highlight): skipped: no QTI 3.0 interaction mapping in Rapport yet"]
+def test_unsupported_interaction_is_skipped_with_line():
+    xml = b"""<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="X" title="Essay">
+<qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="string"/>
+<qti-item-body>
+<qti-extended-text-interaction response-identifier="RESPONSE"/>
+</qti-item-body></qti-assessment-item>"""
+    items, report = import_bytes(xml, "qti", "e.xml", topic="empathy")
+    assert items == []
+    assert str(report.skipped[0]) == ('e.xml:4: "Essay": skipped: qti-extended-text-interaction: '
+                                      "extended text (essay) has no equivalent in Rapport")
 
 
-def test_missing_correct_response_names_line_and_field():
-    with pytest.raises(FormatError) as e:
-        import_file(SAMPLES / "qti3_bad_key.xml", "qti", topic="empathy")
-    assert (e.value.line, e.value.field) == (3, "qti-correct-response")
+def test_missing_correct_response_skips_the_item_with_line_and_field():
+    items, report = import_file(SAMPLES / "qti3_bad_key.xml", "qti", topic="empathy")
+    assert items == [] and report.skipped[0].line == 3
+    assert report.skipped[0].reason.startswith("qti-correct-response")
 
 
-def test_one_bad_item_in_a_package_imports_nothing():
+def test_one_bad_item_in_a_package_is_skipped_the_rest_import(roundtrip_items):
+    buf = io.BytesIO()
+    manifest = ('<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"><resources>'
+                '<resource identifier="a" type="imsqti_item_xmlv3p0" href="a.xml"/>'
+                '<resource identifier="b" type="imsqti_item_xmlv3p0" href="b.xml"/>'
+                '<resource identifier="c" type="imsqti_item_xmlv3p0" href="missing.xml"/>'
+                "</resources></manifest>")
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("imsmanifest.xml", manifest)
+        z.writestr("a.xml", item_xml(roundtrip_items[0]))
+        z.writestr("b.xml", (SAMPLES / "qti3_bad_key.xml").read_bytes())
+    items, report = import_bytes(buf.getvalue(), "qti", "pkg.zip", topic="empathy")
+    assert [d["id"] for d in items] == ["rt-001"]
+    assert [(n.file, n.line) for n in report.skipped] == [("pkg.zip/b.xml", 3), ("pkg.zip/imsmanifest.xml", None)]
+    with pytest.raises(FormatError):
+        import_bytes(buf.getvalue(), "qti", "pkg.zip", topic="empathy", strict=True)
+
+
+def test_a_package_without_manifest_or_zip_fails_whole():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("a.xml", item_xml(ROUNDTRIP[0]))
-        z.writestr("b.xml", (SAMPLES / "qti3_bad_key.xml").read_bytes())
+        z.writestr("a.xml", "<x/>")
     with pytest.raises(FormatError) as e:
-        import_bytes(buf.getvalue(), "qti", "pkg.zip", topic="empathy")
-    assert e.value.file == "pkg.zip/b.xml" and e.value.line == 3
+        import_bytes(buf.getvalue(), "qti", "pkg.zip")
+    assert "imsmanifest.xml" in e.value.message
+    with pytest.raises(FormatError) as e:
+        import_bytes(b"PK\x03\x04garbage", "qti", "pkg.zip")
+    assert e.value.field == "package"
 
 
 @pytest.mark.parametrize("name", ["billion_laughs.xml", "external_entity.xml"])
