@@ -20,8 +20,8 @@ import os
 from pathlib import Path
 
 from . import gift, moodle_xml, qti
-from .common import (ExportResult, FormatError, ImportReport, Note, Progress, Skipped,
-                     finish)
+from .common import (MAX_IMPORT_BYTES, ExportResult, FormatError, ImportReport, Note, Progress,
+                     Skipped, finish)
 
 __all__ = ["FORMATS", "ExportResult", "FormatError", "ImportReport", "Note", "Skipped",
            "detect_format", "export_items", "import_bytes", "import_file"]
@@ -65,7 +65,11 @@ def import_bytes(data: bytes, fmt: str, source_name: str, collection: str | None
     collection, when given, overrides the file's own categories (report.collections maps
     each item id to its collection). topic is used where a question carries none.
     """
-    entries = _READERS[normalise_format(fmt)](data, source_name)
+    reader = _READERS[normalise_format(fmt)]
+    if len(data) > MAX_IMPORT_BYTES:
+        raise FormatError(source_name, None, "file",
+                          f"larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; split the bank into smaller files")
+    entries = reader(data, source_name)
     stem = Path(source_name).stem if source_name else "import"
     return finish(entries, source_name, stem, topic, collection, strict, progress)
 

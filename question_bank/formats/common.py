@@ -218,7 +218,7 @@ def techniques(tag_list: list[str]) -> dict[str, str]:
 
 
 def item_tags(d: dict) -> list[str]:
-    tags = [f"{name.replace('_', '-')}:{d[name]}" for name in TAG_FIELDS if d.get(name)]
+    tags = [f"{name.replace('_', '-')}:{d[name]}" for name in TAG_FIELDS + ("family",) if d.get(name)]
     if d.get("version") is not None:
         tags.append(f"version:{d['version']}")
     return tags
@@ -339,6 +339,8 @@ def finish(entries: list, file: str, source_name: str, topic: str | None,
                               "(rapport bank import ... --topic TOPIC)")
         for fname, default in DEFAULTS.items():
             d[fname] = d.get(fname) or tags.get(fname) or default
+        if tags.get("family") and "family" not in d:     # enemy group: one per attempt
+            d["family"] = tags["family"]
         if d["id"] in seen:
             report.skipped.append(skip(where, raw.line, name,
                                        f"id {d['id']!r} repeats the question at line {seen[d['id']]}"))
@@ -394,7 +396,7 @@ def _summarise_house(item_id: str, problems: list[str]) -> str:
 
 
 _ORDER = ("id", "version", "type", "topic", "client_need", "cjmm_skill", "bloom", "difficulty",
-          "stem", "text", "passage", "options", "n", "scoring", "blanks", "columns", "rows",
+          "family", "stem", "text", "passage", "options", "n", "scoring", "blanks", "columns", "rows",
           "conditions", "actions", "parameters", "key", "pin_options", "unfold")
 
 

@@ -51,12 +51,12 @@ def import_or_clean_error(data: bytes, fmt: str, name: str):
     """The importer's whole contract in one place: items, or a FormatError naming the file."""
     with no_hang():
         try:
-            items = import_bytes(data, fmt, name, topic="empathy")
+            items, report = import_bytes(data, fmt, name, topic="empathy")
         except FormatError as e:
             assert str(e).startswith(name), f"error does not name the file: {e}"
             assert "\n" not in str(e).strip() or len(str(e)) < 5000
             return None
-    assert isinstance(items, list)
+    assert isinstance(items, list) and report.imported == len(items)
     for d in items:
         assert isinstance(d, dict) and d.get("id") and d.get("type")
     return items
