@@ -8,7 +8,7 @@ from ..lti.keys import ensure_key, public_jwks
 from ..lti.launch import validate_launch
 from ..lti.tool_config import unverified_issuer_and_client
 from ..lti.login import login_redirect
-from ..services import attempts, registrations
+from ..services import assignments, attempts, deep_links, registrations
 from ..services.launches import record_launch
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -46,12 +46,17 @@ def launch():
     except LaunchError as exc:
         registrations.note_launch_error(*unverified_issuer_and_client(request.form.get("id_token")), exc.message)
         raise
+    if data.message_type == "LtiDeepLinkingRequest":
+        session = deep_links.begin(data)
+        return redirect(url_for("instructor.deep_link_page", dl=deep_links.issue(session)), code=303)
     if data.message_type != "LtiResourceLinkRequest":
-        raise LaunchError(f"Rapport does not handle {data.message_type or 'this kind of'} launch yet.")
+        raise LaunchError(f"Rapport does not handle {data.message_type or 'this kind of'} launch.")
     lc = record_launch(data, conf["ITEMS_PER_ATTEMPT"])
     if lc.is_staff:
         token = issue(LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, None, "staff"))
-        return redirect(url_for("instructor.overview", lt=token), code=303)
+        # A link nobody has set up opens the builder, not a default.
+        target = "instructor.overview" if lc.assignment.configured_at else "instructor.settings_page"
+        return redirect(url_for(target, lt=token), code=303)
     attempt = attempts.start_or_resume(lc, conf["SECRET_KEY"])
     token = issue(LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, attempt.id, "learner"))
     # 303 so a reload is a GET of the attempt page, not a replay of the consumed id_token.

@@ -1,12 +1,12 @@
 """SQLAlchemy models, named after the LTI spec and the assessment domain."""
 from .lti import Platform, Deployment, ToolKey, LaunchState, Context, User, ResourceLink
 from .assessments import BankItem, Assignment
-from .attempts import Attempt, AttemptItem, ResponseStep, Accommodation
+from .attempts import Attempt, AttemptItem, ResponseStep, Accommodation, AccommodationChange
 from .grades import GradeSync
 from .admin import AdminUser, RegistrationInvite
 
 __all__ = [
     "Platform", "Deployment", "ToolKey", "LaunchState", "Context", "User", "ResourceLink",
-    "BankItem", "Assignment", "Attempt", "AttemptItem", "ResponseStep", "Accommodation",
+    "BankItem", "Assignment", "Attempt", "AttemptItem", "ResponseStep", "Accommodation", "AccommodationChange",
     "GradeSync", "AdminUser", "RegistrationInvite",
 ]

@@ -1,4 +1,6 @@
 """The bank as stored (immutable item versions) and the Assignment behind a ResourceLink."""
+import uuid
+
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,12 +33,22 @@ class BankItem(db.Model):
 
 
 class Assignment(db.Model):
-    """What an instructor configured for one ResourceLink."""
+    """What an instructor configured for one ResourceLink.
+
+    A deep-linking builder saves it before the platform creates the link: `resource_link_id`
+    stays null until the first launch that carries `custom.rapport_assignment` = `public_id`.
+    """
 
     __tablename__ = "assignment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    resource_link_id: Mapped[int] = mapped_column(ForeignKey("resource_link.id", ondelete="CASCADE"), unique=True)
+    resource_link_id: Mapped[int | None] = mapped_column(ForeignKey("resource_link.id", ondelete="CASCADE"), unique=True)
+    context_id: Mapped[int | None] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    # Unguessable: it travels in the LMS's custom parameters, which instructors can edit.
+    public_id: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: uuid.uuid4().hex)
+    # None until an instructor saves the builder or the settings (they see the builder first).
+    configured_at = mapped_column(UTCDateTime(), nullable=True)
+    shuffle_options: Mapped[bool] = mapped_column(default=True)
     title: Mapped[str] = mapped_column(String(255), default="Therapeutic alliance practice")
     # A question_bank Blueprint as JSON: {"name", "sections": [{"filter": {...}, "count": n}], "collections"}.
     blueprint: Mapped[dict] = mapped_column(JSON)

@@ -87,3 +87,21 @@ class Accommodation(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
     time_multiplier: Mapped[float] = mapped_column(default=1.0)
     extra_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccommodationChange(db.Model):
+    """The audit trail: who set which accommodation for whom, and what it was before."""
+
+    __tablename__ = "accommodation_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    time_multiplier: Mapped[float] = mapped_column()
+    extra_attempts: Mapped[int] = mapped_column(Integer)
+    previous_time_multiplier: Mapped[float | None] = mapped_column()
+    previous_extra_attempts: Mapped[int | None] = mapped_column(Integer)
+    created_at = mapped_column(UTCDateTime(), default=utcnow)
+    user = relationship("User", foreign_keys=[user_id])
+    set_by = relationship("User", foreign_keys=[set_by_id])

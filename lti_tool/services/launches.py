@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ..extensions import db
 from ..lti import Launch, LaunchError
+from ..lti.deep_linking import ASSIGNMENT_PARAM
 from ..lti.tool_config import find_deployment, find_platform
 from ..models import Assignment, Context, ResourceLink, User
 from ..models.base import utcnow
@@ -38,6 +39,12 @@ def _parse_due(custom: dict) -> datetime | None:
     return None
 
 
+def lms_due_date_param(custom: dict) -> bool:
+    """Whether the LMS is set up to send a due date (a due-date custom parameter with a value;
+    Canvas sends the variable literally until the assignment exists, then the date)."""
+    return any(isinstance(custom.get(k), str) and custom.get(k) for k in DUE_DATE_PARAMS)
+
+
 def record_launch(launch: Launch, items_per_attempt: int) -> LaunchContext:
     """Upsert everything a resource-link launch names, in one transaction."""
     if not launch.resource_link_id:
@@ -61,16 +68,46 @@ def record_launch(launch: Launch, items_per_attempt: int) -> LaunchContext:
     link.custom = launch.custom
     # Shown to admins per platform and deployment ("when did it last launch?").
     platform.last_launch_at = deployment.last_launch_at = utcnow()
-    assignment = link.assignment
+    assignment = link.assignment or _bind_built(launch, context, link)
     if assignment is None:
+        # Nobody has built this link's assignment: staff see the builder; a student meanwhile
+        # practises on a mixed set (configured_at stays None).
         blueprint = dict(DEFAULT_BLUEPRINT, sections=[{"filter": {}, "count": items_per_attempt}])
-        assignment = Assignment(resource_link=link, title=launch.resource_link_title or "Therapeutic alliance practice",
-                                blueprint=blueprint)
+        assignment = Assignment(resource_link=link, context_id=context.id,
+                                title=launch.resource_link_title or "Therapeutic alliance practice", blueprint=blueprint)
         db.session.add(assignment)
     db.session.commit()
     return LaunchContext(user, context, link, assignment, launch.is_staff,
                          is_preview=launch.is_staff or launch.is_test_user,
                          due_at=_parse_due(launch.custom) or assignment.due_at)
+
+
+def _bind_built(launch: Launch, context: Context, link: ResourceLink) -> Assignment | None:
+    """The assignment a deep-linking builder saved for this link (custom rapport_assignment).
+
+    First launch of the link: bind it. The same id on another link (a course copy, a duplicated
+    activity) gets its own copy of the settings, never the other link's students. An id from
+    another platform registration is ignored: nothing crosses tenants.
+    """
+    ref = launch.custom.get(ASSIGNMENT_PARAM)
+    if not isinstance(ref, str) or not ref:
+        return None
+    built = db.session.execute(db.select(Assignment).filter_by(public_id=ref)).scalar_one_or_none()
+    if built is None or built.context_id is None:
+        return None
+    home = db.session.get(Context, built.context_id)
+    if home is None or home.deployment.platform_id != context.deployment.platform_id:
+        return None
+    if built.resource_link_id is None and built.context_id == context.id:
+        built.resource_link = link
+        return built
+    copy = Assignment(resource_link=link, context_id=context.id, title=built.title, blueprint=dict(built.blueprint),
+                      attempts_allowed=built.attempts_allowed, grading_method=built.grading_method,
+                      feedback_policy=built.feedback_policy, points_possible=built.points_possible,
+                      time_limit_minutes=built.time_limit_minutes, due_at=built.due_at,
+                      shuffle_options=built.shuffle_options, configured_at=built.configured_at)
+    db.session.add(copy)
+    return copy
 
 
 def context_for(user_id: int, context_id: int, resource_link: ResourceLink, *, is_staff: bool,

@@ -15,6 +15,8 @@ from werkzeug.serving import make_server
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
@@ -64,6 +66,12 @@ class TestPlatform:
         self.after_store = None  # callable(score body), run after storing, before answering
         self.lineitems: list[dict] = []  # the container (GET/POST /lineitems)
         self.lineitem_posts: list[dict] = []
+        # NRPS: members as the platform sends them; page_size None answers in one page with no
+        # Link header (Moodle), a number pages with Link: rel="next" (Canvas).
+        self.members: list[dict] = []
+        self.members_page_size: int | None = None
+        self.members_requests: list[str] = []
+        self.score_maximum: dict[str, float] = {}  # line item id -> scoreMaximum (GET lineitem)
         app = Flask("test_platform")
 
         def outage():
@@ -138,8 +146,39 @@ class TestPlatform:
                     "timestamp": v["score"]["timestamp"]} for (l, user), v in self.gradebook.items() if l == lid]
             return jsonify(out), 200, {"Content-Type": "application/vnd.ims.lis.v2.resultcontainer+json"}
 
+        @app.get("/memberships")
+        def memberships():
+            if self.down:
+                return outage()
+            self.members_requests.append(request.full_path)
+            if not (request.headers.get("Authorization") or "").startswith("Bearer "):
+                return "[]", 401
+            size = self.members_page_size
+            page = int(request.args.get("page", 1))
+            members = self.members if size is None else self.members[(page - 1) * size: page * size]
+            body = {"id": self.memberships_url, "context": {"id": "course-1", "title": "Mental health nursing"},
+                    "members": members}
+            headers = {"Content-Type": "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"}
+            if size is not None and page * size < len(self.members):
+                headers["Link"] = f'<{self.memberships_url}?page={page + 1}>; rel="next"'
+            return json.dumps(body), 200, headers
+
+        @app.get("/lineitems/<lid>/lineitem")
+        def lineitem(lid):
+            if self.down:
+                return outage()
+            created = next((i for i in self.lineitems if i.get("id") == self.lineitem(lid)), None)
+            if created is not None and lid not in self.score_maximum:
+                return json.dumps(created), 200, {"Content-Type": "application/vnd.ims.lis.v2.lineitem+json"}
+            if lid not in self.score_maximum:
+                return "[]", 404
+            body = {"id": self.lineitem(lid), "label": "Alliance quiz", "scoreMaximum": self.score_maximum[lid],
+                    "resourceId": "", "tag": "", "resourceLinkId": "link-1", "ltiLinkId": "1"}  # Moodle's extras
+            return json.dumps(body), 200, {"Content-Type": "application/vnd.ims.lis.v2.lineitem+json"}
+
         self.server = ServerThread(app)
         self.url = f"http://127.0.0.1:{self.server.port}"
+        self.memberships_url = self.url + "/memberships"
 
     def register(self, app):
         from lti_tool.services import platforms
@@ -178,6 +217,27 @@ class TestPlatform:
                                 "https://purl.imsglobal.org/spec/lti-ags/scope/score",
                                 "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"],
                       "lineitems": self.url + "/lineitems"}}
+
+    def deep_link_claims(self, nonce, *, sub="teacher-1", roles=(INSTRUCTOR,), context_id="course-1",
+                         settings=None, **extra):
+        """An LtiDeepLinkingRequest shaped like Moodle's "Select content" (no data, lineitems only)."""
+        c = self.claims(nonce, sub=sub, roles=roles, context_id=context_id, lineitem=False, **extra)
+        c.pop(LTI + "resource_link", None)
+        c[LTI + "message_type"] = "LtiDeepLinkingRequest"
+        c[AGS] = {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                            "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+                  "lineitems": self.url + "/lineitems"}
+        c[DL] = settings or {"accept_types": ["ltiResourceLink"], "accept_presentation_document_targets":
+                             ["frame", "iframe", "window"], "accept_multiple": True, "auto_create": False,
+                             "deep_link_return_url": "https://lms.test/mod/lti/contentitem_return.php?course=2&id=1",
+                             "title": "Rapport", "text": ""}
+        return c
+
+    def deep_link(self, client, settings=None, claims_overrides=None, **kw):
+        state, nonce = self.login(client, login_hint=kw.get("sub", "teacher-1"))
+        claims = self.deep_link_claims(nonce, settings=settings, **kw)
+        claims.update(claims_overrides or {})
+        return client.post("/lti/launch", data={"id_token": self.sign(claims), "state": state})
 
     def sign(self, claims, key=None, kid=None):
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": kid or self.jwk["kid"]})

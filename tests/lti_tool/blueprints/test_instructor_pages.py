@@ -23,14 +23,33 @@ def _student(client, platform, sub="student-1", **kw):
     return resp.headers["Location"], _token(resp.headers["Location"])
 
 
-SETTINGS = {"blueprint_key": "quick-check", "attempts_allowed": "2", "grading_method": "highest",
-            "feedback_policy": "after_submit", "points_possible": "20", "time_limit_minutes": "15"}
+SETTINGS = {"title": "Alliance quiz", "blueprint_key": "quick-check", "attempts_allowed": "2",
+            "grading_method": "highest", "feedback_policy": "after_submit", "points_possible": "20",
+            "time_limit_minutes": "15", "shuffle_options": "y", "action": "save"}
+
+
+def test_a_link_nobody_set_up_opens_the_builder_not_a_default(client, platform, app):
+    resp, _, _ = platform.launch(client, sub="teacher-1", roles=(INSTRUCTOR,))
+    assert "/instructor/settings" in resp.headers["Location"]
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Set up this assignment" in page
+    assert "ATI-style mental health: therapeutic alliance (60 items)" in page
+    # The set the link really uses is shown, selected, so saving another field never switches it.
+    assert re.search(r'<option selected value="current">Keep the current set: Mixed therapeutic-alliance set \(10 questions\)', page)
+    assert "bundled" not in re.sub(r'value="bundled"', "", page)  # internal collection name never shown
+
+
+def test_saving_other_fields_keeps_the_question_set_in_use(client, platform, app):
+    lt = _instructor(client, platform)
+    resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=lt, blueprint_key="current", attempts_allowed="3"))
+    assert resp.status_code == 303
+    with app.app_context():
+        a = db.session.execute(db.select(Assignment)).scalar_one()
+        assert a.blueprint["name"] == "Mixed therapeutic-alliance set" and a.attempts_allowed == 3
 
 
 def test_instructor_picks_a_ready_made_blueprint(client, platform, app):
     lt = _instructor(client, platform)
-    page = client.get(f"/instructor/?lt={lt}").get_data(as_text=True)
-    assert "ATI-style mental health: therapeutic alliance (60 items)" in page
     resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=lt))
     assert resp.status_code == 303
     _student(client, platform)
@@ -80,7 +99,7 @@ def test_other_tenant_instructor_sees_nothing_of_this_link(client, platform, app
         loc, _ = _student(client, platform)
         lt_other = _instructor(client, other)
         page = client.get(f"/instructor/?lt={lt_other}").get_data(as_text=True)
-        assert "No attempts yet" in page
+        assert "0 of 0 students" in page and "User student-1" not in page
         with app.app_context():
             assert db.session.execute(db.select(db.func.count(Assignment.id))).scalar() == 2
     finally:
@@ -111,10 +130,11 @@ def test_blueprint_limited_to_a_collection_is_validated_against_it(client, platf
         d = copy.deepcopy(next(i for i in load_bank().items.values() if i.type == "multiple_choice").definition)
         d["id"], d["topic"] = "imp-unit3-001", "validation"
         bank_store.import_dicts([d], "unit3", "unit3.xml")
-    page = client.get(f"/instructor/?lt={lt}").get_data(as_text=True)
+    page = client.get(f"/instructor/settings?lt={lt}").get_data(as_text=True)
     assert 'value="unit3"' in page
     resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=lt, collections="unit3"))
-    assert resp.status_code == 400 and "only 1 match" in resp.get_data(as_text=True)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "the question bank has only 1 that fit" in body and "section 1" not in body
     resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=lt, collections=["bundled", "unit3"]))
     assert resp.status_code == 303
     with app.app_context():
