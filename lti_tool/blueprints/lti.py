@@ -54,8 +54,9 @@ def launch():
     lc = record_launch(data, conf["ITEMS_PER_ATTEMPT"])
     if lc.is_staff:
         token = issue(LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, None, "staff"))
-        # A link nobody has set up opens the builder, not a default.
-        target = "instructor.overview" if lc.assignment.configured_at else "instructor.settings_page"
+        # A link nobody has set up opens the builder, not a default (once students are at work
+        # on it, the results, with a banner that says it is not set up).
+        target = "instructor.settings_page" if assignments.needs_setup(lc.assignment) else "instructor.overview"
         return redirect(url_for(target, lt=token), code=303)
     attempt = attempts.start_or_resume(lc, conf["SECRET_KEY"])
     token = issue(LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, attempt.id, "learner"))

@@ -271,6 +271,14 @@ def accommodation_history(context_id: int, limit: int = 50) -> list[Accommodatio
                                    .limit(limit)).scalars())
 
 
+def needs_setup(assignment: Assignment) -> bool:
+    """Nobody has set it up and no student has started it: an instructor launch opens the builder."""
+    if assignment.configured_at is not None:
+        return False
+    return db.session.execute(db.select(Attempt.id).where(Attempt.assignment_id == assignment.id,
+                                                          Attempt.is_preview.is_(False)).limit(1)).first() is None
+
+
 def discard_previews(assignment: Assignment, user_id: int) -> None:
     """Before a new preview: the instructor's earlier previews go (they never count), so the
     preview is drawn with the current settings and is not "attempt 4 of 3". Commits."""

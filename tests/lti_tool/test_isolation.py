@@ -39,6 +39,17 @@ ROUTES = {
     "instructor.preview": (STAFF_ROUTE, None),
     "instructor.send_again": (STAFF_ROUTE, None),
     "instructor.reconcile": (STAFF_ROUTE, None),
+    "instructor.settings_page": (STAFF_ROUTE, None),
+    "instructor.results_csv": (STAFF_ROUTE, None),
+    "instructor.attempt_view": (STAFF_ROUTE, None),
+    "instructor.analysis_page": (STAFF_ROUTE, None),
+    "instructor.analysis_csv": (STAFF_ROUTE, None),
+    "instructor.class_review": (STAFF_ROUTE, None),
+    "instructor.accommodations_page": (STAFF_ROUTE, None),
+    "instructor.accommodation_for_member": (STAFF_ROUTE, None),
+    # The builder's own signed deep-linking token (services/deep_links.py), never a launch token.
+    "instructor.deep_link_page": (STAFF_ROUTE, None),
+    "instructor.deep_link": (STAFF_ROUTE, None),
 }
 # Blueprints whose every route is staff-only or admin-only by construction.
 AUDIENCE_BY_BLUEPRINT = {"admin": ADMIN_ROUTE}

@@ -66,7 +66,7 @@ def test_moodle_roster_lists_students_who_have_not_started_and_not_staff(client,
     assert "Terry Teacher" not in page and "1 staff not listed" in page
     assert "Name not shared by the LMS</span> <span class=\"small\">(user id 6)" in page
     assert "100 points (the gradebook column’s maximum)" in page and "Points possible: 10" not in page
-    assert page.count("In gradebook") == 2
+    assert page.count("in gradebook") == 2
     with app.app_context():
         assert db.session.execute(db.select(User).filter_by(sub="4")).scalar_one().name == "Sam Student"
         # Rapport follows the gradebook's scale: later scores go out out of 100.
