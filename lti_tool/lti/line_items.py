@@ -24,7 +24,7 @@ class LineItem:
     label: str | None
 
 
-class LineItemUnavailable(Exception):
+class LineItemUnreadable(Exception):
     def __init__(self, error: PlatformError):
         super().__init__(error.message)
         self.error = error
@@ -33,7 +33,7 @@ class LineItemUnavailable(Exception):
 def get_lineitem(platform, lineitem_url: str, scopes: list[str], session=None, jwks_url: str | None = None) -> LineItem:
     granted = [s for s in (scopes or []) if s in (LINEITEM_SCOPE, LINEITEM_READ_SCOPE)]
     if not granted:
-        raise LineItemUnavailable(PlatformError(
+        raise LineItemUnreadable(PlatformError(
             REFUSED, "the LMS did not grant Rapport the scope to read its gradebook column (lineitem)",
             "In Moodle set \"IMS LTI Assignment and Grade Services\" to \"Use this service for grade sync and "
             "column management\"; in Canvas give the developer key the line item scopes."))
@@ -42,10 +42,10 @@ def get_lineitem(platform, lineitem_url: str, scopes: list[str], session=None, j
     try:
         resp = connector.make_service_request(granted[:1], lineitem_url, accept=LINEITEM_TYPE)
     except Exception as exc:
-        raise LineItemUnavailable(_describe(exc, registration, lineitem_url, jwks_url)) from exc
+        raise LineItemUnreadable(_describe(exc, registration, lineitem_url, jwks_url, stage="lineitems")) from exc
     body = resp.get("body") if isinstance(resp, dict) else None
     if not isinstance(body, dict):
-        raise LineItemUnavailable(PlatformError(REFUSED, "the LMS answered the line item request with no JSON object", None))
+        raise LineItemUnreadable(PlatformError(REFUSED, "the LMS answered the line item request with no JSON object", None))
     maximum = body.get("scoreMaximum")
     try:
         maximum = float(maximum) if maximum is not None else None

@@ -17,6 +17,8 @@ from .platform_errors import PlatformError
 from .tool_config import registration_for
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+NRPS_FIX = ("Check that the tool's Names and Role Provisioning service is enabled for this course (Moodle: "
+            "\"IMS LTI Names and Role Provisioning\"; Canvas: the developer key's names and roles scope).")
 MAX_PAGES = 200  # a platform whose "next" never ends must not hang the page
 
 
@@ -79,5 +81,8 @@ def fetch_members(platform: Platform, memberships_url: str, session=None, jwks_u
                 if m is not None:
                     out[m.user_id] = m
     except Exception as exc:  # every failure becomes one readable line
-        raise RosterUnavailable(_describe(exc, registration, memberships_url, jwks_url)) from exc
+        err = _describe(exc, registration, memberships_url, jwks_url, stage="roster")
+        if err.message.startswith("score:"):  # the AGS wording: say what was asked for instead
+            err = PlatformError(err.kind, "class list request:" + err.message[len("score:"):], NRPS_FIX)
+        raise RosterUnavailable(err) from exc
     return list(out.values())

@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 
 from ..extensions import db
-from ..lti.line_items import LineItemUnavailable, get_lineitem
+from ..lti.line_items import LineItemUnreadable, get_lineitem
 from ..lti.nrps import Member, RosterUnavailable, fetch_members
 from ..lti.platform_errors import PlatformError
 from ..models import Accommodation, Attempt, GradeSync, ResourceLink, User
@@ -95,7 +95,7 @@ def points_possible(link: ResourceLink) -> Points:
     def fetch():
         try:
             return get_lineitem(platform, link.lineitem_url, link.ags_scopes or [], jwks_url=_jwks_url())
-        except LineItemUnavailable as exc:
+        except LineItemUnreadable as exc:
             return exc.error
     got = _cached(("lineitem", link.id, link.lineitem_url), LINEITEM_TTL, fetch)
     if isinstance(got, PlatformError):
@@ -204,7 +204,7 @@ def _row(link, sub, user, roster_name, role, status, by_user, accs, syncs, in_ro
     name = (user.name if user is not None else None) or roster_name
     attempts = by_user.get(user.id, []) if user is not None else []
     counted = grade_sync.gradebook_score(link.assignment, user.id) if user is not None and attempts else None
-    sync = grade_sync.status_of(syncs.get(user.id)) if user is not None and link.lineitem_url else None
+    sync = grade_sync.status_of(syncs.get(user.id)) if user is not None and grade_sync.has_grade_service(link) else None
     return StudentRow(sub=sub, user=user, display_name=name or f"Name not shared by the LMS (user id {sub})",
                       name_shared=bool(name), role=role, status=status, attempts=attempts, counted=counted,
                       time_used=_time_used(attempts), accommodation=accs.get(user.id) if user is not None else None,

@@ -20,7 +20,7 @@ def _results_page(tok, link, status=200, **kw):
     return page("instructor/results.html", tok, link, "instructor.overview", status, res=res, rows=rows, sort=sort,
                 show=show, sorts=results.SORTS, filters=results.FILTERS, minutes=results.minutes,
                 sync_text=results.sync_text, outages=grade_sync.outages([link.id]),
-                no_service_fix=grade_sync.NO_SERVICE_FIX, grading_labels=assignments.GRADING_LABELS, **kw)
+                no_service_fix=grade_sync.NO_SERVICE_FIX, has_grade_service=grade_sync.has_grade_service(link), grading_labels=assignments.GRADING_LABELS, **kw)
 
 
 @bp.get("/")
