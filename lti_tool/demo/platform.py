@@ -29,12 +29,25 @@ DEPLOYMENT_ID = "practice-deployment-1"
 COURSE = {"id": "NURS-240", "title": "Mental Health Nursing (practice course)", "label": "NURS 240"}
 LINK = {"id": "rl-alliance-1", "title": "Therapeutic alliance practice set"}
 LINEITEM_ID = "1"
+_M = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 USERS = {
     "student": {"sub": "student-1", "name": "Sam Student", "email": "sam.student@example.invalid",
-                "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]},
+                "roles": [_M + "Learner"]},
     "instructor": {"sub": "instructor-1", "name": "Iris Instructor", "email": "iris@example.invalid",
-                   "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]},
+                   "roles": [_M + "Instructor"]},
+    "student2": {"sub": "student-2", "name": "Ana Alvarez", "email": "ana.alvarez@example.invalid",
+                 "roles": [_M + "Learner"]},
+    # Like a privacy setting that withholds names from launches: the roster (NRPS) still has it.
+    "student3": {"sub": "student-3", "name": None, "roster_name": "Ben Okafor", "email": None,
+                 "roles": [_M + "Learner"]},
+    "student4": {"sub": "student-4", "name": "Chloe Chen", "email": "chloe.chen@example.invalid",
+                 "roles": [_M + "Learner"]},
+    "ta": {"sub": "ta-1", "name": "Tomas Assistant", "email": "tomas@example.invalid",
+           "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant", _M + "Instructor"]},
 }
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+NRPS_PAGE = 2  # small pages, so the tool must follow Link: rel="next"
+DL_RESPONSE = "LtiDeepLinkingResponse"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 
 
@@ -54,15 +67,22 @@ class Gradebook:
     scores: list = field(default_factory=list)
     rejected: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Activities in the course: resource link id -> title, line item, custom parameters.
+    activities: dict = field(default_factory=dict)
+    # Every deep-linking response as the platform decoded it (claims), and the refusals.
+    deep_link_responses: list = field(default_factory=list)
+    deep_link_errors: list = field(default_factory=list)
+    nrps_requests: list = field(default_factory=list)
     # "Take the gradebook offline": token and score requests get a proxy's 503 page, as in an
     # LMS outage, so the demo (and tests) can show grades waiting and then arriving by themselves.
     offline: bool = False
 
-    def latest(self) -> dict:
+    def latest(self, lineitem: str | None = None) -> dict:
         with self.lock:
             out = {}
             for s in self.scores:
-                out[s["score"]["userId"]] = s
+                if lineitem is None or str(s["lineitem"]) == str(lineitem):
+                    out[s["score"]["userId"]] = s
             return out
 
 
@@ -113,11 +133,16 @@ class _Ags(AssignmentsGradesService):
         self.gradebook = gradebook
 
     def find_lineitems(self, page=1, limit=None, line_item_id=None, resource_link_id=None, resource_id=None, tag=None, **kw):
-        return {"content": [self.find_lineitem(LINEITEM_ID)], "has_next": False}
+        return {"content": [self.find_lineitem(a["lineitem_id"]) for a in self.gradebook.activities.values()],
+                "has_next": False}
 
     def find_lineitem(self, line_item_id):
-        return {"id": self.ags.lineitem_url, "scoreMaximum": 10, "label": LINK["title"],
-                "resourceLinkId": LINK["id"]}
+        from lti1p3platform.exceptions import LineItemNotFoundException
+        for link_id, a in self.gradebook.activities.items():
+            if a["lineitem_id"] == str(line_item_id):
+                return {"id": a["lineitem_url"], "scoreMaximum": a["score_maximum"], "label": a["label"],
+                        "resourceId": a.get("resource_id", ""), "tag": a.get("tag", ""), "resourceLinkId": link_id}
+        raise LineItemNotFoundException
 
     def create_lineitem(self, creation_data):
         return dict(creation_data, id=self.ags.lineitem_url)
@@ -132,7 +157,8 @@ class _Ags(AssignmentsGradesService):
         entry = {"lineitem": line_item_id, "score": score, "content_type": self.request.content_type,
                  "received_at": datetime.utcnow().isoformat() + "Z"}
         with self.gradebook.lock:
-            prior = [s for s in self.gradebook.scores if s["score"].get("userId") == (score or {}).get("userId")]
+            prior = [s for s in self.gradebook.scores if s["score"].get("userId") == (score or {}).get("userId")
+                     and str(s["lineitem"]) == str(line_item_id)]
             if prior and score and _ts(score.get("timestamp")) <= _ts(prior[-1]["score"].get("timestamp")):
                 self.gradebook.rejected.append(dict(entry, status=409))
                 return UpdateScoreStatus.OLD_TIMESTAMP
@@ -140,7 +166,7 @@ class _Ags(AssignmentsGradesService):
         return UpdateScoreStatus.SUCCESS
 
     def get_results(self, line_item_id, page=1, limit=None, user_id=None, **kw):
-        latest = self.gradebook.latest()
+        latest = self.gradebook.latest(line_item_id)
         return {"content": [{"userId": u, "resultScore": s["score"]["scoreGiven"],
                              "resultMaximum": s["score"]["scoreMaximum"]} for u, s in latest.items()],
                 "has_next": False}
@@ -160,62 +186,206 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
     conf = PracticePlatformConf(lms_url=lms_url, tool_url=tool_url, private_key=priv, public_key=pub)
     gradebook = Gradebook()
     app = Flask("practice_lms")
-    lineitem_url = f"{lms_url}/ags/lineitems/{LINEITEM_ID}/lineitem"
     lineitems_url = f"{lms_url}/ags/lineitems"
+    memberships_url = f"{lms_url}/nrps/memberships"
+
+    def add_activity(link_id, title, score_maximum, custom=None, label=None, resource_id="", tag=""):
+        lid = str(len(gradebook.activities) + 1)
+        gradebook.activities[link_id] = {
+            "title": title, "lineitem_id": lid, "lineitem_url": f"{lineitems_url}/{lid}/lineitem",
+            "score_maximum": score_maximum, "label": label or title, "custom": dict(custom or {}),
+            "resource_id": resource_id, "tag": tag}
+        return gradebook.activities[link_id]
+
+    # The course starts with one activity added by hand (no deep linking), as before.
+    add_activity(LINK["id"], LINK["title"], 10)
 
     def platform():
         p = PracticePlatformConf(lms_url=lms_url, tool_url=tool_url, private_key=priv, public_key=pub)
         p.get_registration()
         return p
 
+    def name_of(user):
+        return user["name"] or user.get("roster_name") or user["sub"]
+
     @app.get("/")
     def course():
-        rows = "".join(f"<tr><th scope='row'>{html.escape(u)}</th><td>{s['score']['scoreGiven']:g} / "
-                       f"{s['score']['scoreMaximum']:g}</td><td>{html.escape(s['score']['timestamp'])}</td></tr>"
-                       for u, s in gradebook.latest().items())
+        blocks = []
+        for n, (link_id, a) in enumerate(gradebook.activities.items()):
+            latest = gradebook.latest(a["lineitem_id"])
+            rows = "".join(f"<tr><th scope='row'>{html.escape(u)}</th><td>{s['score']['scoreGiven']:g} / "
+                           f"{s['score']['scoreMaximum']:g}</td><td>{html.escape(s['score']['timestamp'])}</td></tr>"
+                           for u, s in latest.items())
+            if n == 0:  # the first activity keeps its short link names
+                links = (f'<a id="launch-student" href="/launch/student" target="tool">Launch as student</a> | '
+                         f'<a id="launch-instructor" href="/launch/instructor" target="tool">Launch as instructor</a>')
+            else:
+                links = (f'<a href="/launch/instructor?link={html.escape(link_id)}" target="tool">'
+                         f'Open {html.escape(a["title"])} as the instructor</a>')
+            others = " | ".join(f'<a href="/launch/{k}?link={html.escape(link_id)}" target="tool">Open '
+                                f'{html.escape(a["title"]) + " " if n else ""}as {html.escape(name_of(u))}</a>'
+                                for k, u in USERS.items() if k not in ("student", "instructor"))
+            blocks.append(f'<section aria-labelledby="act-{n}"><h3 id="act-{n}">{html.escape(a["title"])}</h3>'
+                          f'<p>{links} | {others}</p>'
+                          f'<table><caption>Gradebook column: {html.escape(a["label"])} (out of {a["score_maximum"]:g})'
+                          f'</caption><thead><tr><th scope="col">User</th><th scope="col">Score</th>'
+                          f'<th scope="col">Timestamp</th></tr></thead><tbody>{rows}</tbody></table></section>')
         return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{COURSE["title"]}</title>'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
                 f'<header><h1>{COURSE["title"]}</h1><p>Practice LMS for the Rapport demo (lti1p3platform).</p></header>'
-                f'<main><h2>{LINK["title"]}</h2>'
-                f'<p><a id="launch-student" href="/launch/student" target="tool">Launch as student</a> | '
-                f'<a id="launch-instructor" href="/launch/instructor" target="tool">Launch as instructor</a> | '
-                f'<a href="/gradebook">Gradebook</a></p>'
+                f'<main><h2>Activities</h2>'
+                f'<p><a id="add-activity" href="/deep-link" target="tool">Add a Rapport activity (deep linking)</a> | '
+                f'<a href="/gradebook">Gradebook (JSON)</a></p>'
                 f'<iframe name="tool" id="tool" title="Rapport" style="width:100%;height:70vh;border:1px solid #888"'
                 f' allow="clipboard-write"></iframe>'
+                + "".join(blocks) +
                 f'<h2>Gradebook</h2>'
                 f'<form method="post" action="/gradebook/offline"><input type="hidden" name="offline" '
                 f'value="{0 if gradebook.offline else 1}"><p>The gradebook is '
                 f'<strong id="gradebook-state">{"offline (an outage)" if gradebook.offline else "online"}</strong>. '
                 f'<button type="submit">{"Bring it back online" if gradebook.offline else "Take it offline"}</button>'
-                f'</p></form><table><thead><tr><th>User</th><th>Score</th><th>Timestamp</th></tr></thead>'
-                f'<tbody>{rows}</tbody></table></main></body></html>')
+                f'</p></form></main></body></html>')
 
     @app.get("/launch/<role>")
     def launch(role):
         if role not in USERS:
             return ("unknown role", 404)
+        link_id = request.args.get("link", LINK["id"])
+        if link_id not in gradebook.activities:
+            return ("unknown activity", 404)
         login = _Login(_Req(request), platform())
-        login.set_lti_message_hint(hint=role)
+        login.set_lti_message_hint(hint=json.dumps({"role": role, "link": link_id}))
         return login.initiate_login(USERS[role]["sub"])
+
+    @app.get("/deep-link")
+    def deep_link_start():
+        """The instructor's "Add an activity": an LtiDeepLinkingRequest, as Moodle's "Select content"."""
+        login = _Login(_Req(request), platform())
+        login.set_lti_message_hint(hint=json.dumps({"role": "instructor", "deep_link": True}))
+        return login.initiate_login(USERS["instructor"]["sub"])
+
+    def _context(msg):
+        msg.set_launch_context_claim(COURSE["id"], ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+                                     COURSE["title"], COURSE["label"])
+        msg.set_nrps(memberships_url)
 
     @app.route("/authorize", methods=["GET", "POST"])
     def authorize():
         req = _Req(request)
         data = req.get_data or req.form_data
-        role = data.get("lti_message_hint")
+        try:
+            hint = json.loads(data.get("lti_message_hint") or "")
+        except ValueError:
+            hint = {"role": data.get("lti_message_hint")}  # a bare role, as before
+        role = hint.get("role") if isinstance(hint, dict) else None
         user = next((u for u in USERS.values() if u["sub"] == data.get("login_hint")), None)
         if role not in USERS or user is None or USERS[role] is not user:
             return ("unknown user or message hint", 400)
         msg = _Launch(req, platform())
         msg._registration = msg._platform_config.get_registration()
         msg.set_user_data(user["sub"], user["roles"], user["name"], user["email"])
-        msg.set_resource_link_claim(LINK["id"], title=LINK["title"])
-        msg.set_launch_context_claim(COURSE["id"], ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
-                                     COURSE["title"], COURSE["label"])
         msg.set_launch_presentation_claim("iframe", lms_url + "/")
-        msg.set_ags(lineitems_url, lineitem_url, allow_creating_lineitems=True)
-        msg.set_nrps(f"{lms_url}/nrps/memberships")
+        _context(msg)
+        if hint.get("deep_link"):
+            # Like Moodle: only ltiResourceLink; AGS with lineitems but no lineitem. Unlike Moodle, a
+            # `data` value to echo, so the tool's echo is checked on the way back.
+            msg.set_dl(lms_url + "/deep-link/return", title="Rapport", accept_types={"ltiResourceLink"},
+                       extra_data={"course": COURSE["id"], "opaque": "practice-lms-state-7"})
+            msg.set_extra_claims({"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+                "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                          "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+                          "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+                "lineitems": lineitems_url}})
+            return msg.lti_launch()
+        link_id = hint.get("link") or LINK["id"]
+        activity = gradebook.activities.get(link_id)
+        if activity is None:
+            return ("unknown activity", 400)
+        msg.set_resource_link_claim(link_id, title=activity["title"])
+        if activity["custom"]:
+            msg.set_custom_parameters_claim(activity["custom"])
+        msg.set_ags(lineitems_url, activity["lineitem_url"], allow_creating_lineitems=True)
         return msg.lti_launch()
+
+    @app.post("/deep-link/return")
+    def deep_link_return():
+        """Validate the tool's signed LtiDeepLinkingResponse and add each resource link it returns."""
+        import jwt as pyjwt
+        p = platform()
+        token = request.form.get("JWT", "")
+        try:
+            items = p.validate_deeplinking_resp({"JWT": token})
+            claims = pyjwt.decode(token, options={"verify_signature": False})  # verified just above
+        except Exception as exc:  # the library raises several types for a bad response
+            gradebook.deep_link_errors.append(str(exc))
+            return (f"<!doctype html><html lang='en'><head><title>Not added</title></head><body><main><h1>Not added</h1>"
+                    f"<p>{html.escape(str(exc))}</p></main></body></html>", 400)
+        problems = []
+        if claims.get("iss") != CLIENT_ID:
+            problems.append("iss is not the tool's client_id")
+        if claims.get("aud") not in (lms_url, [lms_url]):
+            problems.append("aud is not this platform")
+        if claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id") != DEPLOYMENT_ID:
+            problems.append("wrong deployment_id")
+        if claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/data") != {"course": COURSE["id"], "opaque": "practice-lms-state-7"}:
+            problems.append("data was not echoed")
+        for item in items:
+            if item.get("type") == "ltiResourceLink" and "lineItem" in item and "scoreMaximum" not in item["lineItem"]:
+                problems.append("lineItem.scoreMaximum is a required field")  # as Canvas says
+        if problems:
+            gradebook.deep_link_errors.append("; ".join(problems))
+            return (f"<!doctype html><html lang='en'><head><title>Not added</title></head><body><main><h1>Not added</h1>"
+                    f"<p>{html.escape('; '.join(problems))}</p></main></body></html>", 400)
+        gradebook.deep_link_responses.append(claims)
+        added = []
+        for item in items:
+            li = item.get("lineItem") or {}
+            link_id = f"rl-dl-{len(gradebook.activities) + 1}"
+            add_activity(link_id, item.get("title") or "Rapport activity", float(li.get("scoreMaximum") or 100),
+                         custom=item.get("custom"), label=li.get("label"), resource_id=li.get("resourceId", ""),
+                         tag=li.get("tag", ""))
+            added.append(item.get("title") or link_id)
+        names = ", ".join(html.escape(a) for a in added)
+        return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Activity added</title></head><body>"
+                f"<main><h1>Activity added</h1><p id='added'>Added to {html.escape(COURSE['title'])}: {names}.</p>"
+                f"<p><a href='/' target='_top'>Back to the course page</a></p></main></body></html>")
+
+    def _bearer_ok(scopes) -> bool:
+        auth = (request.headers.get("Authorization") or "").split()
+        if len(auth) != 2 or auth[0].lower() != "bearer":
+            return False
+        try:
+            return bool(platform().validate_token(auth[1], scopes))
+        except Exception:  # an invalid or expired token
+            return False
+
+    @app.get("/nrps/memberships")
+    def memberships():
+        """Names and Role Provisioning: the course roster in pages of NRPS_PAGE, Link: rel="next"."""
+        if not _bearer_ok([NRPS_SCOPE]):
+            return FlaskResponse("[]", status=401, content_type="application/json")
+        gradebook.nrps_requests.append(request.full_path)
+        page = max(1, int(request.args.get("page", 1) or 1))
+        everyone = list(USERS.values())
+        chunk = everyone[(page - 1) * NRPS_PAGE: page * NRPS_PAGE]
+        members = [{"user_id": u["sub"], "roles": u["roles"], "status": "Active",
+                    **({"name": u["name"] or u.get("roster_name")} if (u["name"] or u.get("roster_name")) else {}),
+                    **({"email": u["email"]} if u["email"] else {})} for u in chunk]
+        body = {"id": memberships_url, "context": {"id": COURSE["id"], "label": COURSE["label"], "title": COURSE["title"]},
+                "members": members}
+        resp = FlaskResponse(json.dumps(body), content_type="application/vnd.ims.lti-nrps.v2.membershipcontainer+json")
+        if page * NRPS_PAGE < len(everyone):
+            resp.headers["Link"] = f'<{memberships_url}?page={page + 1}>; rel="next"'
+        return resp
+
+    @app.get("/ags/lineitems/<lid>/lineitem")
+    def get_lineitem(lid):
+        if gradebook.offline:
+            return outage()
+        svc = _Ags(_Req(request), platform(), lineitems_url, f"{lineitems_url}/{lid}/lineitem", gradebook=gradebook)
+        resp = svc.handle_get_lineitem(lid)
+        return FlaskResponse(json.dumps(resp.result) if resp.result is not None else "[]", status=resp.code,
+                             content_type="application/vnd.ims.lis.v2.lineitem+json")
 
     @app.get("/jwks")
     def jwks():
@@ -244,7 +414,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
         if request.content_type != SCORE_TYPE:
             gradebook.rejected.append({"status": 400, "content_type": request.content_type})
             return FlaskResponse("[]", status=400, content_type="application/json")
-        svc = _Ags(_Req(request), platform(), lineitems_url, lineitem_url, gradebook=gradebook)
+        svc = _Ags(_Req(request), platform(), lineitems_url, f"{lineitems_url}/{lid}/lineitem", gradebook=gradebook)
         resp = svc.handle_update_score(lid)
         return FlaskResponse("" if resp.code == 200 else "[]", status=resp.code)
 
@@ -253,7 +423,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
         if gradebook.offline:
             return outage()
         body = [{"userId": u, "resultScore": s["score"]["scoreGiven"], "resultMaximum": s["score"]["scoreMaximum"],
-                 "timestamp": s["score"]["timestamp"]} for u, s in gradebook.latest().items()]
+                 "timestamp": s["score"]["timestamp"]} for u, s in gradebook.latest(lid).items()]
         return FlaskResponse(json.dumps(body), content_type="application/vnd.ims.lis.v2.resultcontainer+json")
 
     @app.post("/gradebook/offline")

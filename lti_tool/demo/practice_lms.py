@@ -30,6 +30,8 @@ def run_demo(port: int, lms_port: int) -> None:
     click.echo(f"Rapport:       {tool_url}   (demo database {demo_database_url().removeprefix('sqlite:///')})")
     click.echo(f"Practice LMS:  {lms_url}/   (open this; launch as student or instructor)")
     click.echo(f"Gradebook:     {lms_url}/gradebook")
+    click.echo("Instructor journey: on the course page, \"Add a Rapport activity (deep linking)\"; then open it "
+               "as two students, submit, and open it as the instructor (results, item analysis, class review).")
     try:
         tool_server.serve_forever()
     except KeyboardInterrupt:

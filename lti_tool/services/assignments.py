@@ -176,10 +176,9 @@ def check(assignment: Assignment, s: Settings) -> tuple[dict | None, list[str]]:
 def preview_change(assignment: Assignment, s: Settings, lms_sends_due_date: bool = False) -> Change:
     """What saving would do to students; nothing is written."""
     ch = Change()
-    link = assignment.resource_link
-    if assignment.configured_at is not None or assignment.id is not None:
+    if assignment.id is not None:  # a new assignment (the builder) has no students to touch
         ch.regrade = (assignment.grading_method, float(assignment.points_possible)) != (s.grading_method, float(s.points_possible))
-    if ch.regrade and assignment.id is not None:
+    if ch.regrade:
         ch.students = db.session.execute(
             db.select(db.func.count(db.distinct(Attempt.user_id))).where(
                 Attempt.assignment_id == assignment.id, Attempt.state == GRADED, Attempt.is_preview.is_(False))).scalar() or 0
@@ -193,8 +192,6 @@ def preview_change(assignment: Assignment, s: Settings, lms_sends_due_date: bool
     if s.feedback_policy == "after_due" and s.due_at is None and not lms_sends_due_date:
         ch.warnings.append("Rationales are set to show after the due date, but no due date is known: set one here, "
                            "or have the LMS send it (custom parameter due_at), or students will never see rationales.")
-    if link is not None and not link.lineitem_url and s.grading_method and assignment.id is not None:
-        pass  # the results page says so, with the fix
     return ch
 
 

@@ -99,11 +99,23 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
     drawn = selection.draw(blueprint, items, rng, seen_ids=_seen(lc), exposure=_exposure(assignment.id))
     for position, item_id in enumerate(drawn, start=1):
         item = by_id[item_id]
-        state = get_type(item.type)(item.definition).start(rng)
+        # "Shuffle the answer options" off: options as written, except where the order is the answer.
+        as_written = not assignment.shuffle_options and item.type != "ordered_response"
+        state = get_type(item.type)(item.definition).start(_AS_WRITTEN if as_written else rng)
         db.session.add(AttemptItem(attempt_id=attempt.id, position=position, bank_item_id=row_ids[item_id],
                                    presentation=state))
     db.session.flush()
     return attempt
+
+
+class _AsWritten(random.Random):
+    """An RNG whose shuffle keeps the order: items start with their options as the author wrote them."""
+
+    def shuffle(self, x):
+        return None
+
+
+_AS_WRITTEN = _AsWritten(0)
 
 
 def _seen(lc: LaunchContext) -> frozenset[str]:

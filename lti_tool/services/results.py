@@ -235,6 +235,8 @@ def minutes(td: timedelta | None) -> str:
     if td is None:
         return ""
     total = int(td.total_seconds() // 60)
+    if total < 1:
+        return "under 1 min"
     return f"{total // 60} h {total % 60} min" if total >= 60 else f"{total} min"
 
 

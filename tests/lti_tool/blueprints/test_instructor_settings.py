@@ -129,3 +129,21 @@ def test_preview_always_uses_the_current_settings(client, platform, app):
         assert db.session.execute(db.select(db.func.count(Attempt.id))).scalar() == 1 and first_id
         attempt = db.session.get(Attempt, second_id)
         assert len(attempt.items) == 25 and attempt.number == 1 and attempt.is_preview
+
+
+def test_shuffle_off_keeps_options_as_written_but_never_an_ordered_responses_key(client, platform, app):
+    lt = _teacher(client, platform)
+    sections = {"blueprint_key": "custom", "sections-0-type": "multiple_choice", "sections-0-count": "4",
+                "sections-1-type": "ordered_response", "sections-1-count": "2"}
+    data = {k: v for k, v in dict(SETTINGS, lt=lt, **sections).items() if k != "shuffle_options"}  # box unticked
+    assert client.post("/instructor/settings", data=data).status_code == 303
+    aid = _student_attempt(client, platform, app, "s1")
+    with app.app_context():
+        assert db.session.execute(db.select(Assignment)).scalar_one().shuffle_options is False
+        for item in db.session.get(Attempt, aid).items:
+            d = item.bank_item.definition
+            written = [o["id"] for o in (d.get("options") or d.get("items") or [])]
+            if item.bank_item.type == "multiple_choice":
+                assert item.presentation["order"] == written
+            else:
+                assert item.presentation["order"] != list(d["key"])
