@@ -225,26 +225,28 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
             others = " | ".join(f'<a href="/launch/{k}?link={html.escape(link_id)}" target="tool">Open '
                                 f'{html.escape(a["title"]) + " " if n else ""}as {html.escape(name_of(u))}</a>'
                                 for k, u in USERS.items() if k not in ("student", "instructor"))
-            blocks.append(f'<section aria-labelledby="act-{n}"><h3 id="act-{n}">{html.escape(a["title"])}</h3>'
-                          f'<p>{links} | {others}</p>'
-                          f'<table><caption>Gradebook column: {html.escape(a["label"])} (out of {a["score_maximum"]:g})'
-                          f'</caption><thead><tr><th scope="col">User</th><th scope="col">Score</th>'
-                          f'<th scope="col">Timestamp</th></tr></thead><tbody>{rows}</tbody></table></section>')
+            blocks.append((f'<section aria-labelledby="act-{n}"><h3 id="act-{n}">{html.escape(a["title"])}</h3>'
+                           f'<p>{links} | {others}</p></section>',
+                           f'<table><caption>Gradebook column: {html.escape(a["label"])} (out of {a["score_maximum"]:g})'
+                           f'</caption><thead><tr><th scope="col">User</th><th scope="col">Score</th>'
+                           f'<th scope="col">Timestamp</th></tr></thead><tbody>{rows}</tbody></table>'))
+        # The first activity's "Launch as student" stays the page's first link (keyboard tests start there).
+        launch_links = "".join(b for b, _ in blocks)
+        tables = "".join(t for _, t in blocks)
         return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{COURSE["title"]}</title>'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
                 f'<header><h1>{COURSE["title"]}</h1><p>Practice LMS for the Rapport demo (lti1p3platform).</p></header>'
-                f'<main><h2>Activities</h2>'
+                f'<main><h2>Activities</h2>{launch_links}'
                 f'<p><a id="add-activity" href="/deep-link" target="tool">Add a Rapport activity (deep linking)</a> | '
                 f'<a href="/gradebook">Gradebook (JSON)</a></p>'
                 f'<iframe name="tool" id="tool" title="Rapport" style="width:100%;height:70vh;border:1px solid #888"'
                 f' allow="clipboard-write"></iframe>'
-                + "".join(blocks) +
                 f'<h2>Gradebook</h2>'
                 f'<form method="post" action="/gradebook/offline"><input type="hidden" name="offline" '
                 f'value="{0 if gradebook.offline else 1}"><p>The gradebook is '
                 f'<strong id="gradebook-state">{"offline (an outage)" if gradebook.offline else "online"}</strong>. '
                 f'<button type="submit">{"Bring it back online" if gradebook.offline else "Take it offline"}</button>'
-                f'</p></form></main></body></html>')
+                f'</p></form>{tables}</main></body></html>')
 
     @app.get("/launch/<role>")
     def launch(role):
