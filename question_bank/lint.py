@@ -55,6 +55,24 @@ def near_duplicates(items, ratio=DUPLICATE_RATIO):
     return pairs
 
 
+# docs/difficulty-rubric.md: what the lint can see of criteria C (linked decisions) and D (Bloom).
+LINKED_TYPES = {"bowtie", "matrix_multiple_response", "ordered_response", "dropdown_rationale"}
+HIGH_BLOOM = {"analysis", "evaluation", "create"}
+
+
+def difficulty_problem(item):
+    """A difficulty label the rubric contradicts, as a message, or None."""
+    if item.difficulty == "hard":
+        shown = item.type in LINKED_TYPES or item.case_study or item.bloom in HIGH_BLOOM
+        notes = str(item.definition.get("notes") or "")
+        if not shown and not notes.lower().startswith("hard:"):
+            return ("marked hard, but it is neither a linked-decision type, a case-study part nor at Bloom "
+                    "analysis/evaluation; rate it again (docs/difficulty-rubric.md) or give notes: \"hard: ...\"")
+    if item.difficulty == "easy" and item.bloom in HIGH_BLOOM:
+        return f"marked easy at Bloom level {item.bloom}; the rubric makes analysis or evaluation at least medium"
+    return None
+
+
 def _item_checks(item):
     problems = []
 
@@ -65,6 +83,8 @@ def _item_checks(item):
     texts = [item.stem, item.definition.get("text", "")] + [c.get("text", "") for c in t.choices()]
     if any(ABOVE.search(x or "") for x in texts):
         add('uses "all/none of the above"; write each option to stand alone')
+    if (msg := difficulty_problem(item)):
+        add(msg, "warning")
     for c in t.choices():
         n = count_sentences(c.get("rationale", ""))
         if c.get("rationale") and not 2 <= n <= 4:

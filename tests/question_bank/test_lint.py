@@ -302,3 +302,16 @@ def test_bundled_bank_passes_strict_lint():
     """What CI holds the bank to: no errors and no warnings, cue limits included."""
     problems = lint_paths()
     assert [str(p) for p in problems] == []
+
+
+def test_hard_needs_a_rubric_criterion_the_lint_can_see_or_a_note(tmp_path):
+    bare = mc(difficulty="hard", bloom="application")
+    assert "marked hard, but" in messages(lint_paths([write(tmp_path, [bare])]))
+    for ok in (mc(difficulty="hard", bloom="analysis"),
+               mc(difficulty="hard", notes="hard: A (a veiled risk statement) and B (safety before exploring)")):
+        assert "marked hard" not in messages(lint_paths([write(tmp_path, [ok])]))
+
+
+def test_easy_cannot_be_analysis(tmp_path):
+    assert "marked easy at Bloom level analysis" in messages(
+        lint_paths([write(tmp_path, [mc(difficulty="easy", bloom="analysis")])]))
