@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-# Limits from issue 11 (multiple choice): the key is the strictly longest option in at most
-# 30% of items, and longer than 1.25x the mean distractor length in at most 5%.
+# Limits from issue 11 (multiple choice; the lint holds drop-down blanks to them too): the key is
+# the strictly longest option in at most 30% of items, and longer than 1.25x the mean distractor
+# length in at most 5%.
 LONGEST_LIMIT = 0.30
 RATIO = 1.25
 RATIO_LIMIT = 0.05
@@ -246,6 +247,7 @@ def figures(bank) -> dict:
         "blank_sets": len(blanks),
         "blank_key_longest": rate(blanks, lambda s: s.key_longest),
         "blank_key_ratio": rate(blanks, lambda s: s.ratio > RATIO),
+        "blank_key_shortest": rate(blanks, lambda s: s.key_shortest),
         "only_key_feels": [s.label() for s in mc + blanks if s.only_key_feels],
         "only_key_compound": [s.label() for s in mc + blanks if s.only_key_compound],
         "bowtie_filler": filler,

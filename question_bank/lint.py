@@ -122,28 +122,28 @@ def _warn(item, message):
     return Problem(item.source, item.line, item.id, message, "warning")
 
 
-def _rate_problems(where, sets):
-    """The multiple-choice length limits over one group of option sets (a file, or all files)."""
+def _rate_problems(where, sets, kind="multiple-choice items"):
+    """The key-length limits over one group of option sets (a file, or all files)."""
     if len(sets) < cues.MIN_ITEMS_FOR_RATE:
         return []
     out = []
     longest = [s for s in sets if s.key_longest]
     if len(longest) > cues.LONGEST_LIMIT * len(sets):
         out.append(Problem(where, 0, "-", (
-            f"the key is the longest option in {len(longest)} of {len(sets)} multiple-choice items "
+            f"the key is the longest option in {len(longest)} of {len(sets)} {kind} "
             f"({len(longest) / len(sets):.0%}; at most {cues.LONGEST_LIMIT:.0%}): "
             + ", ".join(s.label() for s in longest)), "warning"))
     shortest = [s for s in sets if s.key_shortest]
     if len(shortest) > cues.SHORTEST_LIMIT * len(sets):
         out.append(Problem(where, 0, "-", (
-            f"the key is the shortest option in {len(shortest)} of {len(sets)} multiple-choice items "
+            f"the key is the shortest option in {len(shortest)} of {len(sets)} {kind} "
             f"({len(shortest) / len(sets):.0%}; at most {cues.SHORTEST_LIMIT:.0%}): "
             + ", ".join(s.label() for s in shortest)), "warning"))
     long_ = [s for s in sets if s.ratio > cues.RATIO]
     if len(long_) > cues.RATIO_LIMIT * len(sets):
         out.append(Problem(where, 0, "-", (
             f"the key is over {cues.RATIO}x the mean distractor length in {len(long_)} of {len(sets)} "
-            f"multiple-choice items ({len(long_) / len(sets):.0%}; at most {cues.RATIO_LIMIT:.0%}): "
+            f"{kind} ({len(long_) / len(sets):.0%}; at most {cues.RATIO_LIMIT:.0%}): "
             + ", ".join(f"{s.label()} ({s.ratio:.2f}x)" for s in long_)), "warning"))
     return out
 
@@ -152,7 +152,7 @@ def cue_problems(bank, paths=()) -> list:
     """Warnings for the test-wise cues of docs/item-writing.md rule 12 and rule 13."""
     problems = []
     items = list(bank.items.values())
-    mc_by_file = {}
+    mc_by_file, blanks = {}, []
     for item in items:
         for s in cues.option_sets(item):
             where = f" in {s.where}" if s.where else ""
@@ -162,10 +162,14 @@ def cue_problems(bank, paths=()) -> list:
                 problems.append(_warn(item, f"only the key makes two points{where}; give a distractor two parts too"))
             if item.type == "multiple_choice":
                 mc_by_file.setdefault(item.source, []).append(s)
+            else:
+                blanks.append(s)
     for source, sets in sorted(mc_by_file.items()):
         problems += _rate_problems(source, sets)
     if len(mc_by_file) > 1:
         problems += _rate_problems("(all files)", [s for sets in mc_by_file.values() for s in sets])
+    # Drop-down blanks hold 2-4 short options each; too few per file for a rate, so all files.
+    problems += _rate_problems("(all files)", blanks, "drop-down blanks")
 
     for cid, cs in bank.case_studies.items():
         case_items = bank.case_items(cid)

@@ -97,7 +97,8 @@ def cue_report(bank) -> str:
         f"  multiple choice: {f['mc_items']} items; key is the longest option in {f['mc_key_longest']:.0%}, "
         f"the shortest in {f['mc_key_shortest']:.0%}; "
         f"key > {cues.RATIO}x the mean distractor length in {f['mc_key_ratio']:.0%}",
-        f"  drop-down blanks: {f['blank_sets']}; key is the longest option in {f['blank_key_longest']:.0%}; "
+        f"  drop-down blanks: {f['blank_sets']}; key is the longest option in {f['blank_key_longest']:.0%}, "
+        f"the shortest in {f['blank_key_shortest']:.0%}; "
         f"key > {cues.RATIO}x in {f['blank_key_ratio']:.0%}",
         f"  option sets where only the key names a feeling: {len(f['only_key_feels'])}",
         f"  option sets where only the key makes two points: {len(f['only_key_compound'])}",

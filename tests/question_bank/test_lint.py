@@ -193,6 +193,21 @@ def test_key_shortest_rate_is_the_reverse_cue(tmp_path):
     assert "the key is the shortest option in 10 of 10" in messages(lint_paths([write(tmp_path, short)]))
 
 
+def test_blank_key_length_rates_are_checked_over_all_files(tmp_path):
+    def cloze(i):
+        opt = lambda oid, text, tech: {"id": oid, "text": text, "technique": tech, "rationale": R2}
+        return mc(id=f"t-{i:03d}", type="dropdown_cloze", options=None, key=None,
+                  stem=f"Client {i} {'y' * i} needs a reply from the nurse.", text="The nurse should {{b1}}.",
+                  blanks=[{"id": "b1", "key": "x", "options": [opt("x", "sit with the client and reflect what she said", "reflection"),
+                                                               opt("y", "leave the room", "rejecting"),
+                                                               opt("z", "change the topic", "changing-the-subject")]}])
+    items = [cloze(i) for i in range(8)]
+    for d in items:
+        del d["options"], d["key"]
+    problems = messages(lint_paths([write(tmp_path, items[:4], name="a.yaml"), write(tmp_path, items[4:], name="b.yaml")]))
+    assert "the key is the longest option in 8 of 8 drop-down blanks" in problems
+
+
 def test_rate_needs_enough_items(tmp_path):
     few = mc_set(3, "A key that is plainly the longest of them all.", ["Short one.", "Short two.", "Short 3."])
     assert "longest option" not in messages(lint_paths([write(tmp_path, few)]))
