@@ -63,11 +63,9 @@ HIGH_BLOOM = {"analysis", "evaluation", "create"}
 def difficulty_problem(item):
     """A difficulty label the rubric contradicts, as a message, or None."""
     if item.difficulty == "hard":
-        shown = item.type in LINKED_TYPES or item.case_study or item.bloom in HIGH_BLOOM
-        notes = str(item.definition.get("notes") or "")
-        if not shown and not notes.lower().startswith("hard:"):
+        if not (item.type in LINKED_TYPES or item.case_study or item.bloom in HIGH_BLOOM):
             return ("marked hard, but it is neither a linked-decision type, a case-study part nor at Bloom "
-                    "analysis/evaluation; rate it again (docs/difficulty-rubric.md) or give notes: \"hard: ...\"")
+                    "analysis/evaluation; rate it again (docs/difficulty-rubric.md)")
     if item.difficulty == "easy" and item.bloom in HIGH_BLOOM:
         return f"marked easy at Bloom level {item.bloom}; the rubric makes analysis or evaluation at least medium"
     return None

@@ -319,11 +319,14 @@ def test_bundled_bank_passes_strict_lint():
     assert [str(p) for p in problems] == []
 
 
-def test_hard_needs_a_rubric_criterion_the_lint_can_see_or_a_note(tmp_path):
+def test_hard_needs_a_rubric_criterion_the_lint_can_see(tmp_path):
     bare = mc(difficulty="hard", bloom="application")
     assert "marked hard, but" in messages(lint_paths([write(tmp_path, [bare])]))
-    for ok in (mc(difficulty="hard", bloom="analysis"),
-               mc(difficulty="hard", notes="hard: A (a veiled risk statement) and B (safety before exploring)")):
+    for ok in (mc(difficulty="hard", bloom="analysis"), mc(difficulty="hard", type="ordered_response",
+                                                            key=["a", "b", "c"], scoring="by_position")):
+        ok["options"].append({"id": "d", "text": "A fourth step here.", "technique": "empathy", "rationale": R2})
+        if ok["type"] == "ordered_response":
+            ok["key"] = ["a", "b", "c", "d"]
         assert "marked hard" not in messages(lint_paths([write(tmp_path, [ok])]))
 
 
