@@ -71,6 +71,11 @@ def difficulty_problem(item):
     return None
 
 
+# Tags for what the nurse does or judges, not says: a quoted reply needs a communication tag,
+# so that review by technique ("you chose false reassurance in 3 of 4 items") stays true.
+ACTION_TAGS = {"therapeutic-action", "ineffective-action", "accurate-assessment", "inaccurate-assessment"}
+
+
 def _item_checks(item):
     problems = []
 
@@ -83,6 +88,10 @@ def _item_checks(item):
         add('uses "all/none of the above"; write each option to stand alone')
     if (msg := difficulty_problem(item)):
         add(msg, "warning")
+    for c in t.choices():
+        if str(c.get("text", "")).strip().startswith(('"', "“")) and c.get("technique") in ACTION_TAGS:
+            add(f"{c.get('id')!r} is a spoken reply tagged {c.get('technique')!r}; tag the technique it shows",
+                "warning")
     for c in t.choices():
         n = count_sentences(c.get("rationale", ""))
         if c.get("rationale") and not 2 <= n <= 4:

@@ -333,3 +333,10 @@ def test_hard_needs_a_rubric_criterion_the_lint_can_see(tmp_path):
 def test_easy_cannot_be_analysis(tmp_path):
     assert "marked easy at Bloom level analysis" in messages(
         lint_paths([write(tmp_path, [mc(difficulty="easy", bloom="analysis")])]))
+
+
+def test_spoken_reply_needs_a_communication_tag(tmp_path):
+    planted = _opt(1, text='"Let\'s go over your paperwork now."', technique="ineffective-action")
+    assert "is a spoken reply tagged 'ineffective-action'" in messages(lint_paths([write(tmp_path, [planted])]))
+    fine = _opt(1, text='"Let\'s go over your paperwork now."', technique="changing-the-subject")
+    assert "spoken reply" not in messages(lint_paths([write(tmp_path, [fine])]))
