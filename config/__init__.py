@@ -140,6 +140,14 @@ class Settings:
     RATE_LIMIT_ADMIN_LOGIN = "10 per minute"
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: Rapport faces clients).
     TRUSTED_PROXIES = 0
+    # Serving (rapport serve / gunicorn). Forwarded headers are believed only from these peers;
+    # gunicorn (scheme) and ProxyFix (client address) use the same list.
+    FORWARDED_ALLOW_IPS = ("127.0.0.1", "::1")
+    REDIS_KEY_PREFIX = "rapport"
+    # /readyz fails when a due grade has waited longer than this (workers stopped or stuck).
+    READY_GRADE_QUEUE_SECONDS = 900
+    LOG_FORMAT = "json"  # json | text
+    METRICS_TOKEN = None  # when set, /metrics wants "Authorization: Bearer <token>"
 
     @classmethod
     def from_env(cls, **overrides) -> dict:
@@ -161,6 +169,7 @@ class Settings:
         conf["FRAME_ANCESTORS"] = os.environ.get("RAPPORT_FRAME_ANCESTORS", "").split()
         if os.environ.get("RAPPORT_REDIS_URL"):
             conf["REDIS_URL"] = os.environ["RAPPORT_REDIS_URL"]
+        conf.update(_production_settings())
         conf.update(overrides)
         return conf
 
@@ -168,6 +177,73 @@ class Settings:
 def demo_database_url() -> str:
     """`rapport demo` keeps its practice platforms apart from a real install's database."""
     return f"sqlite:///{instance_dir() / 'demo.db'}"
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    return tuple(part for part in raw.replace(",", " ").split() if part)
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number; set it to e.g. {default}") from None
+    if value < 1:
+        raise SettingsError(f"{name}={raw!r} must be at least 1")
+    return value
+
+
+def forwarded_allow_ips() -> tuple[str, ...]:
+    """RAPPORT_FORWARDED_ALLOW_IPS: the proxies whose X-Forwarded-* headers are believed
+    (addresses or networks, comma- or space-separated; default loopback only; "*" trusts all)."""
+    raw = os.environ.get("RAPPORT_FORWARDED_ALLOW_IPS")
+    if raw is None or not raw.strip():
+        return Settings.FORWARDED_ALLOW_IPS
+    import ipaddress
+    values = _split(raw)
+    for value in values:
+        if value == "*":
+            continue
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise SettingsError(f"RAPPORT_FORWARDED_ALLOW_IPS: {value!r} is not an address or network; "
+                                "write e.g. 10.0.0.5,10.0.1.0/24") from None
+    return values
+
+
+def _production_settings() -> dict:
+    conf = {"FORWARDED_ALLOW_IPS": forwarded_allow_ips()}
+    if os.environ.get("RAPPORT_REDIS_KEY_PREFIX"):
+        conf["REDIS_KEY_PREFIX"] = os.environ["RAPPORT_REDIS_KEY_PREFIX"]
+    conf["READY_GRADE_QUEUE_SECONDS"] = _positive_int("RAPPORT_READY_GRADE_QUEUE_SECONDS",
+                                                      Settings.READY_GRADE_QUEUE_SECONDS)
+    fmt = os.environ.get("RAPPORT_LOG_FORMAT", Settings.LOG_FORMAT).strip().lower() or Settings.LOG_FORMAT
+    if fmt not in ("json", "text"):
+        raise SettingsError(f"RAPPORT_LOG_FORMAT={fmt!r}: write json or text")
+    conf["LOG_FORMAT"] = fmt
+    conf["METRICS_TOKEN"] = os.environ.get("RAPPORT_METRICS_TOKEN") or None
+    return conf
+
+
+def web_settings() -> dict:
+    """gunicorn's settings for `rapport serve` and config/gunicorn.conf.py.
+
+    Workers default to 2 x CPUs + 1 (gunicorn's own advice), each with threads: a request
+    mostly waits on the database, so threads keep a core busy while others wait.
+    """
+    cpus = os.cpu_count() or 1
+    return {
+        "bind": os.environ.get("RAPPORT_BIND", "").strip() or "127.0.0.1:5000",
+        "workers": _positive_int("RAPPORT_WEB_WORKERS", 2 * cpus + 1),
+        "threads": _positive_int("RAPPORT_WEB_THREADS", 4),
+        "timeout": _positive_int("RAPPORT_WEB_TIMEOUT", 30),
+        "forwarded_allow_ips": ",".join(forwarded_allow_ips()),
+        "log_format": os.environ.get("RAPPORT_LOG_FORMAT", Settings.LOG_FORMAT).strip().lower() or "json",
+    }
 
 
 def settings_for_tests(database_url: str, base_url: str = "http://tool.test", **overrides) -> dict:

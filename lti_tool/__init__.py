@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Assemble the app: settings, extensions, blueprints, error pages. Nothing else."""
     from config import Settings
 
-    from . import errors, models, rate_limits, security  # noqa: F401  (models register their tables)
+    from . import errors, logs, metrics, models, rate_limits, security  # noqa: F401  (models register their tables)
     from .blueprints import health, instructor, lti, student
     from .extensions import csrf, db, migrate
 
@@ -24,6 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     for bp in (lti.bp, student.bp, instructor.bp, health.bp):
         app.register_blueprint(bp)
     errors.init_app(app)
+    logs.init_app(app)
+    metrics.init_app(app)
+    metrics.listen(db)
     security.init_app(app)
     rate_limits.init_app(app)  # after the blueprints: it wraps their views
     return app

@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import WSGIRequestHandler
 
 from .extensions import db
@@ -137,9 +136,10 @@ def init_app(app):
     protect_instance(app.config.get("INSTANCE_PATH"))
     _protect_sqlite_file(app)
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if hops:
-        # The client's address (rate limits) and scheme (HSTS, Secure cookies) as the proxy saw them.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    # The client's address (rate limits) and scheme (HSTS, Secure cookies) as the proxy saw them,
+    # believed only from the proxies gunicorn also trusts (RAPPORT_FORWARDED_ALLOW_IPS).
+    from .serving import TrustedProxyFix
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, hops, app.config.get("FORWARDED_ALLOW_IPS") or ("127.0.0.1", "::1"))
 
     @app.after_request
     def security_headers(resp):

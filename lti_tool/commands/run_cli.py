@@ -26,12 +26,14 @@ def ready_app(**overrides):
 
 
 def prepare(app) -> dict:
-    """Schema to head, bundled bank synced, a current and a next tool key. Idempotent."""
+    """Schema to head, bundled bank synced, a current and a next tool key. Idempotent, and safe
+    when several hosts deploy at once: on PostgreSQL they take turns (an advisory lock)."""
     from flask_migrate import upgrade
 
     from ..lti.keys import ensure_keys
     from ..services.bank_store import sync_bundled
-    with app.app_context():
+    from ..services.schema_lock import deploy_lock
+    with app.app_context(), deploy_lock():
         upgrade(directory=app.extensions["migrate"].directory)
         counts = sync_bundled()
         ensure_keys()
@@ -89,46 +91,49 @@ def db_upgrade():
     click.echo(f"database at head; bank: {counts['added']} item versions added, {counts['unchanged']} unchanged")
 
 
-def _serve(app, host: str, port: int) -> None:
-    from werkzeug.serving import make_server
-
-    from ..security import RedactingRequestHandler
-    server = make_server(host, port, app, threaded=True, request_handler=RedactingRequestHandler)
-    stop = threading.Event()
-
-    def _quit(*_):
-        stop.set()
-        threading.Thread(target=server.shutdown, daemon=True).start()
-    signal.signal(signal.SIGTERM, _quit)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+def _bind(host: str | None, port: int | None) -> tuple[str, str, int]:
+    """--host/--port when given, else RAPPORT_BIND (host:port), else 127.0.0.1:5000."""
+    from config import web_settings
+    default_host, _, default_port = web_settings()["bind"].rpartition(":")
+    host = host or default_host.strip("[]") or "127.0.0.1"
+    port = port or int(default_port)
+    return (f"[{host}]:{port}" if ":" in host else f"{host}:{port}"), host, port
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--no-worker", is_flag=True, help="Do not run the grade worker thread in this process.")
+@click.option("--host", default=None, help="Address to listen on [default: from RAPPORT_BIND, else 127.0.0.1].")
+@click.option("--port", default=None, type=click.IntRange(1, 65535),
+              help="Port to listen on [default: from RAPPORT_BIND, else 5000].")
+@click.option("--no-worker", is_flag=True, help="Do not run the grade worker in this server (run `rapport worker`).")
 def serve(host, port, no_worker):
-    """Run Rapport (embedded mode: one process, grade worker thread). Use gunicorn in production."""
-    from ..grades.worker import start_thread
+    """Run Rapport under gunicorn (config/gunicorn.conf.py; RAPPORT_WEB_WORKERS processes).
+
+    Migrations run first. Unless --no-worker, one of the processes also delivers grades."""
+    import os
+    import tempfile
+    # Before anything imports prometheus_client: every worker counts into files here.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="rapport-metrics-"))
+    from ..extensions import db
+    from ..serving import run_gunicorn
+    bind, host, port = _bind(host, port)
     app = make_app()
     check_port_free(host, port, "stop what listens there or pick another with --port")
     prepare(app)
     for line in base_url_warnings(app.config["BASE_URL"], app.config.get("BASE_URL_FROM_ENV", False), host, port):
         click.echo(line, err=True)
-    if not no_worker:
-        start_thread(app)
-    click.echo(f"Rapport on http://{host}:{port} (base URL {app.config['BASE_URL']})")
-    _serve(app, host, port)
+    with app.app_context():
+        db.engine.dispose()  # no pooled connection may cross the fork into the workers
+    click.echo(f"Rapport on http://{bind} (base URL {app.config['BASE_URL']})")
+    run_gunicorn(bind, grade_worker=not no_worker)
 
 
 @click.command()
 def worker():
     """Deliver queued grades and submit overdue attempts until stopped."""
     from ..grades.worker import run_forever
+    from .. import logs
     app = ready_app()
+    logs.configure(app.config["LOG_FORMAT"])
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo("grade worker running")

@@ -16,6 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import case
 
+from .. import metrics
 from ..extensions import db
 from ..lti.ags import LineItemUnavailable, PostResult, post_score
 from ..lti.platform_errors import CONFLICT, NOT_GRADABLE
@@ -139,6 +140,7 @@ def deliver(row: GradeSync, claim, session=None) -> str:
             err["next_try_at"] = now + backoff(tries, result.retry_after, config["GRADE_RETRY_MAX_INTERVAL"])
         _finish(row.id, claim, status=status, **err)
     log.info("grade_sync %s (user %s) seq %s -> %s (%s)", row.id, row.user_id, seq, status, result.message)
+    metrics.grade_delivery(status)
     return status
 
 

@@ -3,8 +3,6 @@ cache that keeps tenants apart."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass
 
 import requests
@@ -13,6 +11,7 @@ from pylti1p3.exception import LtiServiceException
 from pylti1p3.lineitem import LineItem
 from pylti1p3.service_connector import ServiceConnector
 
+from .. import shared_state
 from ..models import Platform
 from .platform_errors import UNREACHABLE, REFUSED, PlatformError, describe_http, describe_network
 from .tool_config import registration_for
@@ -24,36 +23,29 @@ SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
 
 
 class TenantServiceConnector(ServiceConnector):
-    """Caches access tokens per (issuer, client_id, scopes).
+    """Caches access tokens per (issuer, client_id, scopes), shared by every host and worker
+    through shared_state (Redis when configured, else this process).
 
     pylti1p3 2.0.2 keys its cache by issuer and scopes only, so two Canvas developer
     keys (one issuer) would share a token.
     """
 
-    _tokens: dict[str, tuple[str, float]] = {}
-    _lock = threading.Lock()
+    CACHE = "ags-token"
 
     def _scope_key(self, scopes):
         reg = self._registration
         return "|".join([reg.get_issuer() or "", reg.get_client_id() or "", *sorted(scopes)])
 
     def _get_cached_access_token(self, scope_key):
-        with self._lock:
-            hit = self._tokens.get(scope_key)
-        if hit and hit[1] > time.monotonic():
-            return hit[0]
-        return None
+        return shared_state.cache_get(self.CACHE, scope_key)
 
     def _cache_access_token(self, scope_key, access_token, expires_in):
         # Renew a minute early so a token never expires mid-request.
-        with self._lock:
-            self._tokens[scope_key] = (access_token, time.monotonic() + max(0, float(expires_in or 0) - 60))
+        shared_state.cache_set(self.CACHE, scope_key, access_token, float(expires_in or 0) - 60)
 
     @classmethod
     def forget(cls, scope_key_prefix: str = "") -> None:
-        with cls._lock:
-            for k in [k for k in cls._tokens if k.startswith(scope_key_prefix)]:
-                del cls._tokens[k]
+        shared_state.cache_forget(cls.CACHE, scope_key_prefix)
 
 
 @dataclass

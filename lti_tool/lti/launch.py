@@ -1,8 +1,7 @@
 """Validate an id_token posted to /lti/launch, adding the checks pylti1p3 lacks."""
 from __future__ import annotations
 
-import threading
-import time
+import json
 from urllib.parse import urlsplit
 
 import jwt
@@ -10,9 +9,7 @@ from flask import request as flask_request
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 
-from ..extensions import db
-from ..models import LaunchState
-from ..models.base import utcnow
+from .. import shared_state
 from .errors import LaunchError
 from .launch_data import Launch
 from .login import COOKIE_PREFIX, STATE_COOKIE, state_cookie
@@ -24,8 +21,6 @@ MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 # which would let anyone holding our copy of the platform's public key forge a launch.
 SIGNING_ALGS = ("RS256", "RS384", "RS512")
 MAX_ID_TOKEN_BYTES = 64 * 1024
-_jwks_cache: dict[str, tuple[float, dict]] = {}
-_jwks_lock = threading.Lock()
 
 
 class _MessageLaunch(FlaskMessageLaunch):
@@ -59,13 +54,13 @@ class _MessageLaunch(FlaskMessageLaunch):
         return aud
 
     def fetch_public_key(self, key_set_url):
-        with _jwks_lock:
-            hit = _jwks_cache.get(key_set_url)
-            if hit and time.monotonic() - hit[0] < self.jwks_ttl and not getattr(self, "_refetch", False):
-                return hit[1]
+        # Shared by every host (Redis when configured): a class launching together costs one fetch.
+        if not getattr(self, "_refetch", False):
+            hit = shared_state.cache_get("jwks", key_set_url)
+            if hit is not None:
+                return json.loads(hit)
         jwks = super().fetch_public_key(key_set_url)
-        with _jwks_lock:
-            _jwks_cache[key_set_url] = (time.monotonic(), jwks)
+        shared_state.cache_set("jwks", key_set_url, json.dumps(jwks), self.jwks_ttl)
         return jwks
 
     def get_public_key(self):
@@ -120,17 +115,8 @@ class _MessageLaunch(FlaskMessageLaunch):
         nonce = self._get_jwt_body().get("nonce")
         if not nonce:
             raise LaunchError("The id_token has no nonce.", 401)
-        now = utcnow()
-        # One UPDATE decides: concurrent replays cannot both see used_at IS NULL.
-        used = db.session.execute(
-            db.update(LaunchState)
-            .where(LaunchState.state == state, LaunchState.nonce == nonce,
-                   LaunchState.used_at.is_(None), LaunchState.expires_at > now,
-                   LaunchState.platform_id == self._registration.platform.id)
-            .values(used_at=now)
-        ).rowcount
-        db.session.commit()
-        if used != 1:
+        # Single use on every host at once (shared_state: Redis GETDEL, else one conditional UPDATE).
+        if not shared_state.consume_launch_state(state, nonce, self._registration.platform.id):
             raise LaunchError("This launch was already used or has expired (nonce or state not valid). "
                               "Please launch again from your course.", 401)
         return self

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
 
-from ..extensions import db
-from ..models import LaunchState
-from ..models.base import utcnow
+from .. import shared_state
 from .errors import LaunchError
 from .tool_config import DatabaseToolConf, check_login_deployment
 
@@ -40,10 +37,8 @@ class _Login(FlaskOIDCLogin):
             check_login_deployment(platform, deployment_id)
         state = "state-" + secrets.token_urlsafe(24)
         nonce = secrets.token_urlsafe(24)
-        now = utcnow()
-        db.session.add(LaunchState(state=state, nonce=nonce, platform_id=platform.id,
-                                   created_at=now, expires_at=now + timedelta(seconds=self.state_ttl)))
-        db.session.commit()
+        # Shared by every app host (Redis, else the database): the launch may land on another.
+        shared_state.save_launch_state(state, nonce, platform.id, self.state_ttl)
         # One cookie per login, so two launches opened together in two tabs both succeed.
         self._cookie_service.set_cookie(state_cookie(state), "1", self.state_ttl)
         params = {

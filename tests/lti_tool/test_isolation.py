@@ -25,6 +25,7 @@ ROUTES = {
     "static": (PUBLIC, "CSS and JavaScript only"),
     "health.healthz": (PUBLIC, "liveness, no data"),
     "health.readyz": (PUBLIC, "readiness, no data"),
+    "metrics.metrics": (PUBLIC, "Prometheus counts, no personal data; RAPPORT_METRICS_TOKEN restricts it"),
     "lti.login": (PUBLIC, "OIDC login initiation: checked against the registrations"),
     "lti.launch": (PUBLIC, "signed id_token; tests/lti_tool/lti/test_launch_conformance.py"),
     "lti.jwks": (PUBLIC, "our public keys"),
