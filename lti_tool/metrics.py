@@ -11,7 +11,7 @@ import os
 import time
 
 from flask import Blueprint, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func
 
@@ -72,7 +72,9 @@ def db_select_oldest(GradeSync, pending, now):
 
 def _registry() -> CollectorRegistry:
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Multiprocess only if prometheus_client chose it at import (the variable was set before):
+    # a variable set later, in a process already counting in memory, must not hide its counts.
+    if values.ValueClass is not values.MutexValue and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
         multiprocess.MultiProcessCollector(registry)
     else:
