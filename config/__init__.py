@@ -170,6 +170,7 @@ class Settings:
         if os.environ.get("RAPPORT_REDIS_URL"):
             conf["REDIS_URL"] = os.environ["RAPPORT_REDIS_URL"]
         conf.update(_production_settings())
+        conf["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(conf["SQLALCHEMY_DATABASE_URI"])
         conf.update(overrides)
         return conf
 
@@ -227,6 +228,22 @@ def _production_settings() -> dict:
     conf["LOG_FORMAT"] = fmt
     conf["METRICS_TOKEN"] = os.environ.get("RAPPORT_METRICS_TOKEN") or None
     return conf
+
+
+def engine_options(database_url: str) -> dict:
+    """Connection pool per process for PostgreSQL (docs/deploy.md sizes it).
+
+    A gunicorn worker serves RAPPORT_WEB_THREADS requests at once and each holds at most one
+    connection, so the pool defaults to that many plus a little overflow; pre-ping replaces a
+    connection PostgreSQL dropped (a restart, a failover) instead of failing a student's request.
+    """
+    if not database_url.startswith("postgresql"):
+        return {}
+    threads = _positive_int("RAPPORT_WEB_THREADS", 4)
+    return {"pool_size": _positive_int("RAPPORT_DB_POOL_SIZE", threads),
+            "max_overflow": _positive_int("RAPPORT_DB_MAX_OVERFLOW", 2),
+            "pool_timeout": _positive_int("RAPPORT_DB_POOL_TIMEOUT", 10),
+            "pool_recycle": 1800, "pool_pre_ping": True}
 
 
 def web_settings() -> dict:

@@ -138,3 +138,14 @@ def test_migrating_does_not_silence_the_grade_log(tmp_path):
     grades_log = logging.getLogger("rapport.grades")
     prepare(create_app(settings_for_tests(f"sqlite:///{tmp_path / 'r.db'}")))
     assert not grades_log.disabled
+
+
+def test_postgres_pool_follows_the_threads(monkeypatch):
+    from config import engine_options
+    monkeypatch.setenv("RAPPORT_WEB_THREADS", "6")
+    monkeypatch.delenv("RAPPORT_DB_POOL_SIZE", raising=False)
+    opts = engine_options("postgresql+psycopg://db/rapport")
+    assert opts["pool_size"] == 6 and opts["pool_pre_ping"] is True
+    monkeypatch.setenv("RAPPORT_DB_POOL_SIZE", "3")
+    assert engine_options("postgresql+psycopg://db/rapport")["pool_size"] == 3
+    assert engine_options("sqlite:///x.db") == {}
