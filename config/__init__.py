@@ -230,6 +230,15 @@ def _production_settings() -> dict:
     return conf
 
 
+def metrics_dir(create: bool = False) -> str | None:
+    """PROMETHEUS_MULTIPROC_DIR: where gunicorn workers count (prometheus_client reads it at
+    import). With `create`, a fresh temporary folder is set when none is."""
+    if create and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import tempfile
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="rapport-metrics-")
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
 def engine_options(database_url: str) -> dict:
     """Connection pool per process for PostgreSQL (docs/deploy.md sizes it).
 

@@ -7,9 +7,9 @@ the database at scrape time, so every app host reports the same truth about the 
 """
 from __future__ import annotations
 
-import os
 import time
 
+from config import metrics_dir
 from flask import Blueprint, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily
@@ -74,7 +74,7 @@ def _registry() -> CollectorRegistry:
     registry = CollectorRegistry()
     # Multiprocess only if prometheus_client chose it at import (the variable was set before):
     # a variable set later, in a process already counting in memory, must not hide its counts.
-    if values.ValueClass is not values.MutexValue and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if values.ValueClass is not values.MutexValue and metrics_dir():
         from prometheus_client import multiprocess
         multiprocess.MultiProcessCollector(registry)
     else:

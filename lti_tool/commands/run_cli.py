@@ -109,10 +109,8 @@ def serve(host, port, no_worker):
     """Run Rapport under gunicorn (config/gunicorn.conf.py; RAPPORT_WEB_WORKERS processes).
 
     Migrations run first. Unless --no-worker, one of the processes also delivers grades."""
-    import os
-    import tempfile
-    # Before anything imports prometheus_client: every worker counts into files here.
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="rapport-metrics-"))
+    from config import metrics_dir
+    metrics_dir(create=True)  # before anything imports prometheus_client: every worker counts there
     from ..extensions import db
     from ..serving import run_gunicorn
     bind, host, port = _bind(host, port)

@@ -77,7 +77,9 @@ def test_every_limited_endpoint_exists_or_is_the_admin_login(app):
 
 
 def test_trusted_proxy_address_is_the_client(tmp_path, template_db, platform):
-    app = make_app(tmp_path, template_db, TRUSTED_PROXIES=1, RATE_LIMIT_LTI="1 per minute")
+    # the proxy's own address must be trusted too (RAPPORT_FORWARDED_ALLOW_IPS, as gunicorn's)
+    app = make_app(tmp_path, template_db, TRUSTED_PROXIES=1, RATE_LIMIT_LTI="1 per minute",
+                   FORWARDED_ALLOW_IPS=("10.9.9.0/24",))
     platform.register(app)
     client = app.test_client()
     send = lambda ip: login(client, platform, addr="10.9.9.9").status_code if ip is None else client.post(  # noqa: E731
