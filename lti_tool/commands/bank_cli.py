@@ -15,13 +15,43 @@ def bank():
 
 @bank.command("lint", context_settings={"ignore_unknown_options": False})
 @click.option("--strict", is_flag=True, help="Fail on warnings too (rationale length, test-wise cues); CI runs this.")
+@click.option("--collection", "collections", multiple=True,
+              help="Lint an imported collection in the database instead: our writing rules are warnings there.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-def lint(strict, paths):
-    """Check bank YAML files (default: the bundled bank). Exits 1 on any error."""
+def lint(strict, collections, paths):
+    """Check bank YAML files (default: the bundled bank), or imported collections. Exits 1 on any error."""
+    if collections:
+        return _lint_collections(list(collections), strict)
     from question_bank import lint as bank_lint
     rc = bank_lint.main((["--strict"] if strict else []) + list(paths))
     if rc:
         raise SystemExit(rc)
+
+
+def _lint_collections(collections, strict):
+    from question_bank.formats.common import lint_imported
+
+    from ..services.bank_store import current_items
+    if "bundled" in collections:
+        raise click.ClickException("the bundled bank is linted from its YAML: rapport bank lint [--strict]")
+    app = make_app()
+    with app.app_context():
+        by_collection = {}
+        for r in current_items(collections).values():
+            by_collection.setdefault(r.collection, []).append(r.definition)
+    missing = [c for c in collections if c not in by_collection]
+    if missing:
+        raise click.ClickException(f"no items in collection(s) {', '.join(map(repr, missing))}; "
+                                   "`rapport bank import` fills one")
+    problems = []
+    for name in collections:
+        problems += lint_imported(sorted(by_collection[name], key=lambda d: d["id"]), f"db:{name}")
+    for p in problems:
+        click.echo(str(p))
+    errors = sum(p.level == "error" for p in problems)
+    click.echo(f"{errors} error(s), {len(problems) - errors} warning(s)", err=True)
+    if errors or (strict and problems):
+        raise SystemExit(1)
 
 
 @bank.command("stats")

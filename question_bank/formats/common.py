@@ -412,3 +412,23 @@ def require(cond: Any, file: str, line: int | None, field_name: str, message: st
 def letter_ids(n: int) -> list[str]:
     letters = "abcdefghijklmnopqrstuvwxyz"
     return [letters[i] if i < 26 else f"o{i + 1}" for i in range(n)]
+
+
+def lint_imported(definitions: list[dict], source: str) -> list:
+    """Lint an imported collection: what the engine cannot serve is an error; our writing
+    rules (option counts, untagged options, rationales, sentence counts) are warnings.
+    Returns question_bank.bank.Problem records."""
+    from question_bank import lint as bank_lint
+    from question_bank.bank import BankError, Problem, house_rule_problems, item_from_dict
+
+    out = []
+    for d in definitions:
+        d = {k: v for k, v in d.items() if k != "case"}      # storage adds the case context
+        try:
+            item = item_from_dict(d, source, 0, imported=True)
+        except BankError as e:
+            out += e.problems
+            continue
+        out += [Problem(source, 0, item.id, p, "warning") for p in house_rule_problems(d)]
+        out += [Problem(p.file, p.line, p.item_id, p.message, "warning") for p in bank_lint._item_checks(item)]
+    return out

@@ -44,6 +44,13 @@ def test_moodle_export_imports_by_category_and_reports_the_rest(instance):
                                   "'imp-nurs210-mental-health-%' group by collection"))
     assert counts == {"Mental health/Alliance": 9, "Mental health/Boundaries": 9,
                       "Mental health/Communication": 17, "imported": 1}
+    # our writing rules are warnings for an imported collection: lint passes, --strict does not
+    r = run(["bank", "lint", "--collection", "Mental health/Alliance"], instance)
+    assert r.returncode == 0, r.stderr
+    assert "db:Mental health/Alliance:0: imp-nurs210-mental-health-004: warning: options 'a': technique is missing" \
+        in r.stdout and "0 error(s)" in r.stderr
+    assert run(["bank", "lint", "--strict", "--collection", "Mental health/Alliance"], instance).returncode == 1
+    assert "linted from its YAML" in _one_line_error(run(["bank", "lint", "--collection", "bundled"], instance))
 
 
 def test_strict_and_dry_run_write_nothing(instance):
