@@ -86,9 +86,10 @@ class Change:
     warnings: list[str] = field(default_factory=list)
 
 
-def collection_choices() -> list[str]:
-    from ..models import BankItem
-    return list(db.session.execute(db.select(BankItem.collection).distinct().order_by(BankItem.collection)).scalars())
+def collection_choices(context_id: int | None = None) -> list[str]:
+    """Collections an assignment may draw from: with a context, never another course's imports."""
+    from .bank_store import visible_collections
+    return visible_collections(context_id)
 
 
 def blueprint_choices() -> list[tuple[str, str]]:

@@ -1,11 +1,12 @@
 """The bank in the database: bundled YAML synced by (id, version), imports in named collections."""
 from __future__ import annotations
 
+import re
 import threading
 
 from sqlalchemy import case, func
 
-from question_bank.bank import Bank, CaseStudy, Item, content_hash, item_from_dict, load_bank
+from question_bank.bank import Bank, BankError, CaseStudy, Item, content_hash, item_from_dict, load_bank
 from question_bank.types import get_type
 
 from ..extensions import db
@@ -134,6 +135,67 @@ def export_collection(collections: list[str] | None, fmt: str):
     result.skipped_items = sum(1 for s in result.skipped if s.type != "case study") + sum(
         len(cs["items"]) for cs in cases.values() if cs["id"] in skipped_cases)
     return result, len(dicts)
+
+
+# Collections imported from an instructor page belong to that course (context): their name ends
+# in " [c<context row id>]" and their item and case ids start with "c<id>-", so one course's
+# import never shows in, or replaces items of, another course or the bundled bank.
+_OWNER = re.compile(r" \[c(\d+)\]$")
+
+
+def owned_collection(name: str, context_id: int) -> str:
+    return f"{' '.join(name.split())} [c{context_id}]"
+
+
+def collection_label(collection: str) -> str:
+    return _OWNER.sub("", collection)
+
+
+def visible_collections(context_id: int | None = None, everything: bool = False) -> list[str]:
+    """Collection names, in order, that a course may use: the bundled bank, operator imports and
+    the course's own imports (context_id None: a course of its own yet, so no imports);
+    everything=True is the operator's view."""
+    names = db.session.execute(db.select(BankItem.collection).distinct().order_by(BankItem.collection)).scalars()
+    if everything:
+        return list(names)
+    return [n for n in names if not _OWNER.search(n) or _OWNER.search(n).group(1) == str(context_id)]
+
+
+class UploadError(Exception):
+    """An upload that cannot be imported; str() is one line with the fix."""
+
+
+def import_upload(data: bytes, filename: str, collection: str, topic: str | None, context_id: int,
+                  fmt: str | None = None, write: bool = False):
+    """An instructor's upload into a collection of their course: (report, counts or None).
+
+    Always returns the report (a dry run when write is False); with write=True the items are
+    stored in one transaction, or nothing is (UploadError)."""
+    from question_bank.formats import FormatError, detect_format, import_bytes
+
+    fmt = fmt or detect_format(data, filename)
+    if fmt is None:
+        raise UploadError(f"Cannot tell the format of {filename}: choose Moodle XML, GIFT or QTI.")
+    name = owned_collection(collection, context_id)
+    if not collection.strip() or len(name) > COLLECTION_MAX:
+        raise UploadError(f"Give the collection a name of 1-{COLLECTION_MAX - len(name) + len(collection)} characters.")
+    try:
+        items, report = import_bytes(data, fmt, filename, collection=name, topic=topic)
+    except FormatError as exc:
+        raise UploadError(f"Nothing imported: {exc}")
+    if not write:
+        return report, None
+    if not items:
+        raise UploadError(f"Nothing imported: {filename} holds no question Rapport can serve.")
+    prefix = f"c{context_id}-"
+    ids = {d["id"]: prefix + d["id"] for d in items}
+    items = [dict(d, id=ids[d["id"]]) for d in items]
+    cases = [dict(cs, id=prefix + cs["id"], items=[ids[i] for i in cs["items"]]) for cs in report.case_studies]
+    try:
+        counts = import_items(items, filename, name, cases)
+    except (BankSyncError, BankError) as exc:
+        raise UploadError(f"Nothing imported: {str(exc).splitlines()[0]}")
+    return report, counts
 
 
 def to_item(row: BankItem) -> Item:

@@ -392,7 +392,7 @@ def _summarise_house(item_id: str, problems: list[str]) -> str:
     if bare:
         parts.append(f"{len(bare)} choice(s) without a rationale")
     parts += other
-    return f"{item_id}: house rules (imported anyway): " + "; ".join(parts)
+    return f"{item_id}: imported, though outside Rapport's item-writing guide: " + "; ".join(parts)
 
 
 _ORDER = ("id", "version", "type", "topic", "client_need", "cjmm_skill", "bloom", "difficulty",

@@ -55,6 +55,9 @@ ROUTES = {
     "registration.canvas_json": (PUBLIC, "Canvas developer-key JSON: the tool's public configuration"),
     "registration.register_start": (PUBLIC, "dynamic registration: guarded by the one-time registration link"),
     "registration.register_confirm": (PUBLIC, "dynamic registration: guarded by the one-time registration link"),
+    "instructor_bank.page": (STAFF_ROUTE, None),
+    "instructor_bank.import_questions": (STAFF_ROUTE, None),
+    "instructor_bank.export": (STAFF_ROUTE, None),
 }
 # Blueprints whose every other route has one audience by construction.
 AUDIENCE_BY_BLUEPRINT = {"admin": ADMIN_ROUTE}

@@ -24,7 +24,9 @@ def _choices(form: AssignmentForm, assignment) -> None:
         choices.insert(0, (assignments.CURRENT, f"Keep the current set: {assignments.blueprint_label(bp_)}"))
     choices.append((assignments.CUSTOM, "Build your own set (rows below)"))
     form.blueprint_key.choices = choices
-    form.collections.choices = [(c, assignments.label(c)) for c in assignments.collection_choices()]
+    # never another course's imports (bank_store.owned_collection)
+    form.collections.choices = [(c, assignments.label(c))
+                                for c in assignments.collection_choices(assignment.context_id)]
 
 
 def _form(assignment, formdata=None) -> AssignmentForm:

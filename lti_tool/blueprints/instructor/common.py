@@ -10,7 +10,7 @@ from ..auth import current_token, staff_link
 
 NAV = (("instructor.overview", "Results"), ("instructor.analysis_page", "Item analysis"),
        ("instructor.class_review", "Class review"), ("instructor.accommodations_page", "Accommodations"),
-       ("instructor.settings_page", "Settings"))
+       ("instructor.settings_page", "Settings"), ("instructor_bank.page", "Import and export"))
 
 
 def staff() -> tuple[LaunchToken, ResourceLink]:
