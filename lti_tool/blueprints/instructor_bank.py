@@ -23,7 +23,8 @@ EXPORTS = [("qti", "QTI 3.0 package (every question type and case study)"),
 
 
 def _page(tok, link, status=200, **kw):
-    collections = [(c, bank_store.collection_label(c)) for c in bank_store.visible_collections(link.context_id)]
+    collections = [(c, "Rapport's built-in questions" if c == "bundled" else bank_store.collection_label(c))
+                   for c in bank_store.visible_collections(link.context_id)]
     values = {"collection": "", "topic": "", "format": ""} | kw.pop("values", {})
     return instructor_page("instructor/bank.html", tok, link, "instructor_bank.page", status, topics=TOPICS,
                            formats=FORMATS, exports=EXPORTS, collections=collections, values=values,
