@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +21,13 @@ CANVAS_ISSUERS = {"https://canvas.instructure.com", "https://canvas.beta.instruc
                   "https://canvas.test.instructure.com"}
 CANVAS_FRAMES = "https://*.instructure.com"
 HSTS = "max-age=31536000; includeSubDomains"
+# The registered platforms' origins, read at most this often per process (every HTML response
+# needs them; registrations change a few times a year). A change made in this process applies
+# at once; one made by another process (the CLI, another worker) within this many seconds.
+FRAME_ORIGINS_TTL = 10.0
+_frame_rows: dict = {}  # database URL -> (generation, read at, rows)
+_frame_generation = 0
+_frame_lock = threading.Lock()
 # Parts of a URL that carry the launch token; never written to a log.
 _TOKEN_QUERY = re.compile(r"\?[^ \"]*")
 
@@ -42,11 +51,21 @@ def frame_ancestors() -> list[str]:
     """'self', every registered platform's origin (issuer and login URL), plus configured extras."""
     from .models import Platform  # models import extensions; keep this module importable early
     found = {"'self'"}
-    try:
-        rows = db.session.execute(db.select(Platform.issuer, Platform.auth_login_url)).all()
-    except Exception:  # noqa: BLE001 - a down database must not turn every page into a 500
-        db.session.rollback()
-        rows = []
+    key = str(db.engine.url)
+    with _frame_lock:
+        hit = _frame_rows.get(key)
+    if hit and hit[0] == _frame_generation and time.monotonic() - hit[1] < FRAME_ORIGINS_TTL:
+        rows = hit[2]
+    else:
+        generation = _frame_generation
+        try:
+            rows = db.session.execute(db.select(Platform.issuer, Platform.auth_login_url)).all()
+        except Exception:  # noqa: BLE001 - a down database must not turn every page into a 500
+            db.session.rollback()
+            rows = []
+        else:
+            with _frame_lock:
+                _frame_rows[key] = (generation, time.monotonic(), rows)
     for issuer, login_url in rows:
         for url in (issuer, login_url):
             if (o := origin(url)) is not None:
@@ -55,6 +74,13 @@ def frame_ancestors() -> list[str]:
             found.add(CANVAS_FRAMES)
     found.update(current_app.config.get("FRAME_ANCESTORS") or ())
     return sorted(found)
+
+
+def forget_frame_origins(*_args) -> None:
+    """A platform row changed in this process: read the origins again on the next response."""
+    global _frame_generation
+    with _frame_lock:
+        _frame_generation += 1
 
 
 def content_security_policy(html: bool) -> str:
@@ -132,6 +158,12 @@ def _protect_sqlite_file(app) -> None:
 
 
 def init_app(app):
+    from sqlalchemy import event
+
+    from .models import Platform
+    for change in ("after_insert", "after_update", "after_delete"):
+        if not event.contains(Platform, change, forget_frame_origins):
+            event.listen(Platform, change, forget_frame_origins)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     protect_instance(app.config.get("INSTANCE_PATH"))
     _protect_sqlite_file(app)

@@ -80,7 +80,8 @@ def save_launch_state(state: str, nonce: str, platform_id: int, ttl: int) -> Non
 
 def consume_launch_state(state: str, nonce: str, platform_id: int) -> bool:
     """True exactly once for a fresh (state, nonce) of this platform; False for a replay, an
-    expired or unknown state, or a nonce or platform that does not match."""
+    expired or unknown state, or a nonce or platform that does not match. In the database, the
+    caller's transaction commits the consumption."""
     config = _config()
     client = redis_client(config)
     if client is not None:
@@ -101,7 +102,9 @@ def consume_launch_state(state: str, nonce: str, platform_id: int) -> bool:
                LaunchState.expires_at > now, LaunchState.platform_id == platform_id)
         .values(used_at=now)
     ).rowcount
-    db.session.commit()
+    # Not committed here: the launch's service commits it with the user, link and attempt, so a
+    # launch is recorded whole or not at all (issue 13: one transaction per launch). The row stays
+    # locked until then, so a concurrent replay waits and then finds it used.
     return used == 1
 
 

@@ -6,6 +6,7 @@ from flask import abort, request
 from ..extensions import db
 from ..launch_token import LaunchToken, verify
 from ..models import Attempt, ResourceLink
+from ..services import attempts
 
 
 def current_token() -> LaunchToken:
@@ -14,7 +15,7 @@ def current_token() -> LaunchToken:
 
 def attempt_for(tok: LaunchToken, attempt_id: int) -> Attempt:
     """Only the token's own attempt; nothing crosses users, links or contexts."""
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = attempts.load(attempt_id)
     if attempt is None or tok.attempt_id != attempt_id or attempt.user_id != tok.user_id \
             or attempt.assignment.resource_link_id != tok.resource_link_id:
         abort(403, "This attempt does not belong to your launch.")

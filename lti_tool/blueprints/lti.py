@@ -8,8 +8,8 @@ from ..lti.keys import ensure_key, public_jwks
 from ..lti.launch import validate_launch
 from ..lti.tool_config import unverified_issuer_and_client
 from ..lti.login import login_redirect
-from ..services import assignments, attempts, deep_links, registrations
-from ..services.launches import record_launch
+from ..services import assignments, deep_links, registrations
+from ..services.launches import open_launch
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 
@@ -51,14 +51,13 @@ def launch():
         return redirect(url_for("instructor.deep_link_page", dl=deep_links.issue(session)), code=303)
     if data.message_type != "LtiResourceLinkRequest":
         raise LaunchError(f"Rapport does not handle {data.message_type or 'this kind of'} launch.")
-    lc = record_launch(data, conf["ITEMS_PER_ATTEMPT"])
+    lc, attempt = open_launch(data, conf["ITEMS_PER_ATTEMPT"], conf["SECRET_KEY"])
     if lc.is_staff:
         token = issue(LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, None, "staff"))
         # A link nobody has set up opens the builder, not a default (once students are at work
         # on it, the results, with a banner that says it is not set up).
         target = "instructor.settings_page" if assignments.needs_setup(lc.assignment) else "instructor.overview"
         return redirect(url_for(target, lt=token), code=303)
-    attempt = attempts.start_or_resume(lc, conf["SECRET_KEY"])
     token = issue(LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, attempt.id, "learner"))
     # 303 so a reload is a GET of the attempt page, not a replay of the consumed id_token.
     return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=token), code=303)

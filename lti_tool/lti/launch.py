@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from urllib.parse import urlsplit
 
 import jwt
+from jwt.algorithms import RSAAlgorithm
 from flask import request as flask_request
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
-from pylti1p3.exception import LtiException
+from pylti1p3.exception import LtiException, LtiKeyException
 
 from .. import shared_state
 from .errors import LaunchError
@@ -21,6 +23,12 @@ MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 # which would let anyone holding our copy of the platform's public key forge a launch.
 SIGNING_ALGS = ("RS256", "RS384", "RS512")
 MAX_ID_TOKEN_BYTES = 64 * 1024
+_key_lock = threading.Lock()
+# Platform JWKs already turned into key objects. The library converts the JWK to PEM on every
+# launch and PyJWT parses the PEM again (~0.5 ms, as much as the signature check); a JWK always
+# gives the same key. Looked up by the JWK itself, found in the TTL-cached key set, so a key the
+# platform stops publishing stops verifying when the key set is refetched.
+_key_objects: dict[str, object] = {}
 
 
 class _MessageLaunch(FlaskMessageLaunch):
@@ -63,17 +71,37 @@ class _MessageLaunch(FlaskMessageLaunch):
         shared_state.cache_set("jwks", key_set_url, json.dumps(jwks), self.jwks_ttl)
         return jwks
 
+    def _public_key_from_set(self):
+        """The library's get_public_key (same checks and messages), returning a cached key object."""
+        key_set = self._registration.get_key_set()
+        if not key_set:
+            url = self._registration.get_key_set_url() or ""
+            if not url.startswith(("http://", "https://")):
+                raise LtiKeyException("The public key set URL is invalid: " + url)
+            key_set = self.fetch_public_key(url)
+            self._registration.set_key_set(key_set)
+        header = self._jwt.get("header", {})
+        kid, alg = header.get("kid"), header.get("alg")
+        if not kid:
+            raise LtiKeyException("JWT KID not found")
+        if not alg:
+            raise LtiKeyException("JWT ALG not found")
+        for key in (key_set.get("keys") or []) if isinstance(key_set, dict) else []:
+            if isinstance(key, dict) and key.get("kid") == kid and key.get("alg", "RS256") == alg:
+                return _key_object(key), alg
+        raise LtiKeyException("Unable to find public key")
+
     def get_public_key(self):
         """An unknown kid refetches the platform JWKS once (key rotation), then gives up."""
         try:
-            return super().get_public_key()
+            return self._public_key_from_set()
         except LtiException as exc:
             if "Unable to find public key" not in str(exc):
                 raise
             self._registration.set_key_set(None)
             self._refetch = True
             try:
-                return super().get_public_key()
+                return self._public_key_from_set()
             except LtiException as again:
                 self._explain_key_mismatch()
                 raise LaunchError("The id_token is signed with a key the platform does not publish.", 401) from again
@@ -115,7 +143,8 @@ class _MessageLaunch(FlaskMessageLaunch):
         nonce = self._get_jwt_body().get("nonce")
         if not nonce:
             raise LaunchError("The id_token has no nonce.", 401)
-        # Single use on every host at once (shared_state: Redis GETDEL, else one conditional UPDATE).
+        # Single use on every host at once (shared_state: Redis GETDEL, else one conditional UPDATE
+        # that the launch's service commits with the user, link and attempt: one transaction).
         if not shared_state.consume_launch_state(state, nonce, self._registration.platform.id):
             raise LaunchError("This launch was already used or has expired (nonce or state not valid). "
                               "Please launch again from your course.", 401)
@@ -168,6 +197,22 @@ class _MessageLaunch(FlaskMessageLaunch):
             self._validated = False
             raise
         return self
+
+
+def _key_object(jwk: dict):
+    cache_key = json.dumps(jwk, sort_keys=True)
+    with _key_lock:
+        obj = _key_objects.get(cache_key)
+    if obj is None:
+        try:
+            obj = RSAAlgorithm.from_jwk(jwk)
+        except (ValueError, TypeError, KeyError, jwt.InvalidKeyError) as exc:
+            raise LtiKeyException("Can't convert JWT key to PEM format") from exc
+        with _key_lock:
+            if len(_key_objects) > 256:  # platforms rotate keys; never grow without bound
+                _key_objects.clear()
+            _key_objects[cache_key] = obj
+    return obj
 
 
 def validate_launch(form: dict, *, tool_url: str, jwks_ttl: int, leeway: int) -> Launch:

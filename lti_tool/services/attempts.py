@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from question_bank import selection
 from question_bank.types import get_type
@@ -18,6 +19,7 @@ from ..models.attempts import GRADED, IN_PROGRESS, SUBMITTED
 from ..models.base import utcnow
 from . import bank_store, grade_sync, grading
 from .launches import LaunchContext
+from .rows import adopt, commit_keeping_loaded, insert_unless_exists
 
 
 class AttemptError(Exception):
@@ -31,6 +33,14 @@ class SaveResult:
     applied: bool
     seq: int
     saved_at: datetime
+
+
+def load(attempt_id: int) -> Attempt | None:
+    """The attempt with its assignment, items and their bank items, in one query: every student
+    page and action reads them all (lazy loading made it 2 + 2N queries)."""
+    return db.session.get(Attempt, attempt_id, options=[
+        joinedload(Attempt.assignment).joinedload(Assignment.resource_link),
+        joinedload(Attempt.items).joinedload(AttemptItem.bank_item)])
 
 
 def accommodation(context_id: int, user_id: int) -> Accommodation | None:
@@ -54,58 +64,70 @@ def start_or_resume(lc: LaunchContext, secret: str, new: bool = False) -> Attemp
     """The open attempt if there is one; else a new one if allowed; else the latest attempt.
 
     `new` asks for another attempt after a finished one (the "Start another attempt" button).
+    Commits once, with whatever the launch before it recorded.
     """
-    latest = current_attempt(lc.assignment.id, lc.user.id)
+    latest = None if lc.new_user else current_attempt(lc.assignment.id, lc.user.id)
     if latest is not None and latest.due_at != lc.due_at and lc.due_at is not None:
         latest.due_at = lc.due_at
-        db.session.commit()
     if latest is not None and latest.state == IN_PROGRESS:
         if overdue(latest):
             return submit(latest.id, by="timer")
+        commit_keeping_loaded()
         return latest
     if latest is not None and not new:
+        commit_keeping_loaded()
         return latest
-    acc = accommodation(lc.context.id, lc.user.id)
+    # A user created by this launch has no accommodation yet (instructors set them for students
+    # who took the assignment).
+    acc = None if lc.new_user else accommodation(lc.context.id, lc.user.id)
     allowed = attempts_allowed(lc.assignment, acc)
     used = latest.number if latest else 0
     if allowed is not None and used >= allowed and not lc.is_preview:
         if latest is None:
             raise AttemptError("No attempts are allowed for this assignment.", 403)
+        commit_keeping_loaded()
         return latest
-    try:
-        attempt = _create(lc, used + 1, acc, secret)
-        db.session.commit()
-        return attempt
-    except IntegrityError:
+    attempt = _create(lc, used + 1, acc, secret)
+    if attempt is None:
         # Two tabs started at once: the other one won; use its attempt.
-        db.session.rollback()
-        return current_attempt(lc.assignment.id, lc.user.id)
+        attempt = current_attempt(lc.assignment.id, lc.user.id)
+    commit_keeping_loaded()
+    return attempt
 
 
-def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: str) -> Attempt:
+def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: str) -> Attempt | None:
+    """Insert the attempt and its drawn items (two statements); None if another request
+    created this attempt number first."""
     now = utcnow()
     assignment = lc.assignment
-    attempt = Attempt(assignment_id=assignment.id, user_id=lc.user.id, number=number, state=IN_PROGRESS,
-                      is_preview=lc.is_preview, started_at=now, due_at=lc.due_at)
+    values = dict(assignment_id=assignment.id, user_id=lc.user.id, number=number, state=IN_PROGRESS,
+                  is_preview=lc.is_preview, started_at=now, due_at=lc.due_at, deadline_at=None,
+                  submitted_at=None, submitted_by=None, submit_requested_at=None, points=None, max_points=None)
     if assignment.time_limit_minutes:
         multiplier = acc.time_multiplier if acc else 1.0
-        attempt.deadline_at = now + timedelta(minutes=assignment.time_limit_minutes * multiplier)
-    db.session.add(attempt)
-    db.session.flush()  # the id seeds the draw
+        values["deadline_at"] = now + timedelta(minutes=assignment.time_limit_minutes * multiplier)
+    attempt_id = db.session.execute(insert_unless_exists(Attempt).values(**values).returning(Attempt.id)).scalar()
+    if attempt_id is None:
+        return None
     items, row_ids = bank_store.drawable(assignment.blueprint.get("collections"))
     by_id = {i.id: i for i in items}
     blueprint = selection.Blueprint.from_dict(assignment.blueprint)
-    rng = random.Random(selection.seed_for(attempt.id, secret))
-    drawn = selection.draw(blueprint, items, rng, seen_ids=_seen(lc), exposure=_exposure(assignment.id))
+    rng = random.Random(selection.seed_for(attempt_id, secret))
+    seen = frozenset() if lc.new_user else _seen(lc)
+    drawn = selection.draw(blueprint, items, rng, seen_ids=seen, exposure=_exposure(assignment.id))
+    rows = []
     for position, item_id in enumerate(drawn, start=1):
         item = by_id[item_id]
         # "Shuffle the answer options" off: options as written, except where the order is the answer.
         as_written = not assignment.shuffle_options and item.type != "ordered_response"
         state = get_type(item.type)(item.definition).start(_AS_WRITTEN if as_written else rng)
-        db.session.add(AttemptItem(attempt_id=attempt.id, position=position, bank_item_id=row_ids[item_id],
-                                   presentation=state))
-    db.session.flush()
-    return attempt
+        rows.append(dict(attempt_id=attempt_id, position=position, bank_item_id=row_ids[item_id],
+                         presentation=state, response=None, response_seq=0, points=None, max_points=None,
+                         score_parts=None))
+    if rows:
+        # One executemany; the ORM's unit of work sends one INSERT per row on SQLite.
+        db.session.execute(db.insert(AttemptItem.__table__), rows)
+    return adopt(Attempt(id=attempt_id, **values))
 
 
 class _AsWritten(random.Random):
@@ -161,22 +183,22 @@ def save_response(attempt: Attempt, position: int, seq: int, response) -> SaveRe
     except ValueError as exc:
         raise AttemptError(f"That answer is not valid for question {position}: {exc}") from exc
     now = utcnow()
-    exists = db.session.execute(db.select(ResponseStep.id).filter_by(attempt_item_id=item.id, seq=seq)).first()
-    if exists:
-        return SaveResult(False, item.response_seq, now)  # a retried save we already have
-    db.session.add(ResponseStep(attempt_item_id=item.id, seq=seq, response=response, created_at=now))
-    # A conditional UPDATE, not a compare in Python: two saves for one question racing in
-    # concurrent requests must not let the older one overwrite the newer (lost update).
+    # Three statements: log the step unless this seq is already logged (a retried save), apply
+    # it unless a newer one was. Conditional, not compared in Python: two saves for one question
+    # racing in concurrent requests must not let the older overwrite the newer (lost update).
+    logged = db.session.execute(
+        insert_unless_exists(ResponseStep).values(attempt_item_id=item.id, seq=seq, response=response, created_at=now)
+        .returning(ResponseStep.id)).scalar()
+    if logged is None:
+        return SaveResult(False, max(item.response_seq, seq), now)  # a retried save we already have
     applied = db.session.execute(
         db.update(AttemptItem).where(AttemptItem.id == item.id, AttemptItem.response_seq < seq)
         .values(response=response, response_seq=seq)).rowcount == 1
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # the same seq raced in from another request
-        return SaveResult(False, seq, now)
-    db.session.refresh(item)
-    return SaveResult(applied, item.response_seq, now)
+    if applied:  # what the row now holds, so the rest of the request need not read it again
+        set_committed_value(item, "response", response)
+        set_committed_value(item, "response_seq", seq)
+    commit_keeping_loaded()
+    return SaveResult(applied, seq if applied else max(item.response_seq, seq), now)
 
 
 def save_unsaved(attempt: Attempt, responses: dict) -> None:
@@ -194,9 +216,11 @@ def request_submit(attempt: Attempt) -> None:
     """Note, in its own commit, that the student asked to submit: if grading never completes
     (a crash), the next launch says so and offers Submit again."""
     if attempt.state == IN_PROGRESS and attempt.submit_requested_at is None:
-        db.session.execute(db.update(Attempt).where(Attempt.id == attempt.id, Attempt.state == IN_PROGRESS)
-                           .values(submit_requested_at=utcnow()))
-        db.session.commit()
+        now = utcnow()
+        if db.session.execute(db.update(Attempt).where(Attempt.id == attempt.id, Attempt.state == IN_PROGRESS)
+                              .values(submit_requested_at=now)).rowcount:
+            set_committed_value(attempt, "submit_requested_at", now)
+        commit_keeping_loaded()  # the submit that follows grades the items this request holds
 
 
 def submit(attempt_id: int, by: str = "student") -> Attempt:
@@ -206,24 +230,34 @@ def submit(attempt_id: int, by: str = "student") -> Attempt:
     and the gradebook sync request are written in that same transaction.
     """
     now = utcnow()
-    claimed = db.session.execute(
-        db.update(Attempt).where(Attempt.id == attempt_id, Attempt.state == IN_PROGRESS)
-        .values(state=SUBMITTED, submitted_at=now, submitted_by=by)
-    ).rowcount
+    attempt = load(attempt_id)
+    if attempt is None:
+        raise AttemptError("No such attempt.", 404)
+    if attempt.state != IN_PROGRESS:
+        return attempt
+    # Graded from the items as loaded; the claim below makes it count only if the attempt was
+    # still in progress, and writes the state and the score in one statement.
+    grading.grade_attempt(attempt)
+    with db.session.no_autoflush:  # the items' scores are flushed with the commit, once claimed
+        claimed = db.session.execute(
+            db.update(Attempt).where(Attempt.id == attempt_id, Attempt.state == IN_PROGRESS)
+            .values(state=GRADED, submitted_at=now, submitted_by=by, points=attempt.points,
+                    max_points=attempt.max_points).execution_options(synchronize_session=False)
+        ).rowcount
     if claimed != 1:
         db.session.rollback()
         attempt = db.session.get(Attempt, attempt_id)
         if attempt is None:
             raise AttemptError("No such attempt.", 404)
         return attempt
-    attempt = db.session.get(Attempt, attempt_id)
-    db.session.refresh(attempt)
-    grading.grade_attempt(attempt)
-    attempt.state = GRADED
+    for name, value in (("state", GRADED), ("submitted_at", now), ("submitted_by", by),
+                        ("points", attempt.points), ("max_points", attempt.max_points)):
+        set_committed_value(attempt, name, value)
     if not attempt.is_preview:  # Moodle rejects scores for users who cannot be graded
-        grade_sync.request_sync(attempt.assignment.resource_link, attempt.user_id,
-                                changed_at=attempt.submitted_at, cause="submit")
-    db.session.commit()
+        link = attempt.assignment.resource_link
+        set_committed_value(link, "assignment", attempt.assignment)  # the reverse side, already known
+        grade_sync.request_sync(link, attempt.user_id, changed_at=now, cause="submit")
+    commit_keeping_loaded()  # what was written is what the request holds
     return attempt
 
 

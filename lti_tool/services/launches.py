@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..lti import Launch, LaunchError
 from ..lti.deep_linking import ASSIGNMENT_PARAM
 from ..lti.tool_config import find_deployment, find_platform
-from ..models import Assignment, Context, ResourceLink, User
+from ..models import Assignment, Context, Deployment, Platform, ResourceLink, User
 from ..models.base import utcnow
+from .rows import adopt, commit_keeping_loaded, insert_unless_exists
 
 DEFAULT_BLUEPRINT = {"name": "Mixed therapeutic-alliance set", "sections": [{"filter": {}, "count": 10}]}
 # Where the platform can expand them, these custom parameters carry the due date.
 DUE_DATE_PARAMS = ("due_at", "submission_end", "resource_link_submission_end")
+# "Last launch" on the admin pages is shown to the minute; stamping it on every launch made
+# every launch of an exam start write (and, on PostgreSQL, lock) the same two rows.
+LAUNCH_STAMP_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass
@@ -25,6 +31,7 @@ class LaunchContext:
     is_staff: bool
     is_preview: bool
     due_at: datetime | None = None  # this student's due date, where the platform sends it
+    new_user: bool = False  # first launch of this user: no attempts or accommodations to look up
 
 
 def _parse_due(custom: dict) -> datetime | None:
@@ -46,28 +53,39 @@ def lms_due_date_param(custom: dict) -> bool:
 
 
 def record_launch(launch: Launch, items_per_attempt: int) -> LaunchContext:
-    """Upsert everything a resource-link launch names, in one transaction."""
+    """Upsert everything a resource-link launch names, and commit it with the login state that
+    validate_launch consumed (which it leaves uncommitted). open_launch does this and opens the
+    learner's attempt in the same transaction."""
+    lc = _record(launch, items_per_attempt)
+    commit_keeping_loaded()
+    return lc
+
+
+def _record(launch: Launch, items_per_attempt: int) -> LaunchContext:
     if not launch.resource_link_id:
         raise LaunchError("This launch names no resource link, so Rapport cannot tell which assignment to open.")
     if not launch.context_id:
         raise LaunchError("This launch names no course (context claim missing).")
     if not launch.is_staff and not launch.is_learner:
         raise LaunchError("Your role in this course does not give access to Rapport assignments.", 403)
+    # Both were read (once) while the launch was validated.
     platform = find_platform(launch.issuer, launch.client_id)
     deployment = find_deployment(platform, launch.deployment_id)
-    user = _upsert(User, platform_id=platform.id, sub=launch.sub)
-    user.name, user.email = launch.name or user.name, launch.email or user.email
-    context = _upsert(Context, deployment_id=deployment.id, context_id=launch.context_id)
+    user, new_user = _user(platform, launch)
+    link = _known_link(deployment, launch)
+    if link is None:  # the first launch of this link (or course): create what is missing
+        context = _upsert(Context, deployment_id=deployment.id, context_id=launch.context_id)
+        link = _upsert(ResourceLink, context_id=context.id, resource_link_id=launch.resource_link_id)
+    context = link.context
+    # Only values that differ from the stored ones are written.
     context.title, context.label = launch.context_title, launch.context_label
     context.memberships_url = launch.memberships_url or context.memberships_url
-    link = _upsert(ResourceLink, context_id=context.id, resource_link_id=launch.resource_link_id)
     link.title = launch.resource_link_title or link.title
     link.lineitem_url = launch.lineitem_url or link.lineitem_url
     link.lineitems_url = launch.lineitems_url or link.lineitems_url
     link.ags_scopes = list(launch.ags_scopes) or link.ags_scopes
     link.custom = launch.custom
-    # Shown to admins per platform and deployment ("when did it last launch?").
-    platform.last_launch_at = deployment.last_launch_at = utcnow()
+    _stamp_launch(platform, deployment)
     assignment = link.assignment or _bind_built(launch, context, link)
     if assignment is None:
         # Nobody has built this link's assignment: staff see the builder; a student meanwhile
@@ -76,10 +94,52 @@ def record_launch(launch: Launch, items_per_attempt: int) -> LaunchContext:
         assignment = Assignment(resource_link=link, context_id=context.id,
                                 title=launch.resource_link_title or "Therapeutic alliance practice", blueprint=blueprint)
         db.session.add(assignment)
-    db.session.commit()
+    if assignment.id is None or link.id is None:
+        db.session.flush()  # the attempt is inserted by id
     return LaunchContext(user, context, link, assignment, launch.is_staff,
                          is_preview=launch.is_staff or launch.is_test_user,
-                         due_at=_parse_due(launch.custom) or assignment.due_at)
+                         due_at=_parse_due(launch.custom) or assignment.due_at, new_user=new_user)
+
+
+def open_launch(launch: Launch, items_per_attempt: int, secret: str):
+    """A resource-link launch, recorded in one transaction with the login state validate_launch
+    consumed: the user, course, link and assignment, and for a learner the attempt to open.
+    Returns (LaunchContext, Attempt or None for staff). Commits."""
+    from .attempts import start_or_resume  # attempts imports this module (LaunchContext)
+    lc = _record(launch, items_per_attempt)
+    if lc.is_staff:
+        commit_keeping_loaded()
+        return lc, None
+    return lc, start_or_resume(lc, secret)
+
+
+def _user(platform: Platform, launch: Launch) -> tuple[User, bool]:
+    """The launching user, created if new; (user, True) when this launch created it."""
+    new_id = db.session.execute(
+        insert_unless_exists(User).values(platform_id=platform.id, sub=launch.sub, name=launch.name,
+                                          email=launch.email).returning(User.id)).scalar()
+    if new_id is not None:
+        return adopt(User(id=new_id, platform_id=platform.id, sub=launch.sub, name=launch.name,
+                          email=launch.email)), True
+    user = db.session.execute(db.select(User).filter_by(platform_id=platform.id, sub=launch.sub)).scalar_one()
+    user.name, user.email = launch.name or user.name, launch.email or user.email
+    return user, False
+
+
+def _known_link(deployment: Deployment, launch: Launch) -> ResourceLink | None:
+    """The link with its course and assignment, in one query."""
+    return db.session.execute(
+        db.select(ResourceLink).join(ResourceLink.context)
+        .options(contains_eager(ResourceLink.context), joinedload(ResourceLink.assignment))
+        .where(Context.deployment_id == deployment.id, Context.context_id == launch.context_id,
+               ResourceLink.resource_link_id == launch.resource_link_id)).scalar_one_or_none()
+
+
+def _stamp_launch(*rows) -> None:
+    now = utcnow()
+    for row in rows:
+        if row.last_launch_at is None or now - row.last_launch_at >= LAUNCH_STAMP_INTERVAL:
+            row.last_launch_at = now
 
 
 def _bind_built(launch: Launch, context: Context, link: ResourceLink) -> Assignment | None:

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from question_bank.types.base import is_empty
 from question_bank.vocabulary import TECHNIQUES
 
-from ..extensions import db
-from ..models import Attempt, AttemptItem
+from ..models import Attempt
 from ..models.attempts import GRADED
 from ..models.base import utcnow
 from . import bank_store
@@ -65,10 +64,9 @@ def item_views(attempt: Attempt, with_review: bool = False) -> list[ItemView]:
 
 
 def unanswered(attempt: Attempt) -> list[int]:
-    """Positions with no answer, read as two columns (this runs after every autosave)."""
-    rows = db.session.execute(db.select(AttemptItem.position, AttemptItem.response)
-                              .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
-    return [pos for pos, response in rows if is_empty(response)]
+    """Positions with no answer, from the items the request already holds (an autosave keeps
+    the answer it applied on its item), so it costs no query."""
+    return [item.position for item in attempt.items if is_empty(item.response)]
 
 
 def feedback_visible(attempt: Attempt) -> bool:

