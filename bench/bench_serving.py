@@ -1,0 +1,425 @@
+"""Rapport under gunicorn against floors built into this benchmark, on SQLite and PostgreSQL
+(issue 13). Each server is gunicorn with 2 sync workers; the same 16 client threads drive it.
+
+- Full launch: OIDC login -> id_token post -> first page, as a browser in an LMS iframe does
+  it (no cookies), a new student each time on an assignment others already use. Against the
+  floor route: a Flask app that verifies one RS256 id_token and renders a 10-item page.
+  Targets: launches/s >= 0.6x floor requests/s, p95 <= 2x the floor's p95.
+- Autosave against a bare insert route (one INSERT, one commit, same database, same serving).
+  Target >= 0.5x.
+- Submit and grade of a 25-item attempt (every answer autosaved before) against the same bare
+  insert route. Target >= 0.5x.
+
+Figures, never assertions. The client threads run on the same machine, so the ratios, taken
+in one run, say more than the absolute numbers.
+Run: .venv/bin/python bench/bench_serving.py [--seconds 15] [--sqlite-only]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_attempts import pg_database  # noqa: E402
+from config import settings_for_tests  # noqa: E402
+from tests.support.forms import form_fields  # noqa: E402
+from tests.support.platform import TestPlatform  # noqa: E402
+
+THREADS = 16
+WORKERS = 2
+SUBMIT_ITEMS = 25
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+
+FLOOR_APP = textwrap.dedent('''
+    """The floor: verify one RS256 id_token and render a 10-item page. Nothing else."""
+    import json, os
+    import jwt
+    from flask import Flask, render_template_string, request
+    from jwt.algorithms import RSAAlgorithm
+
+    KEY = RSAAlgorithm.from_jwk(json.loads(os.environ["FLOOR_JWK"]))
+    PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+    <body><main><h1>{{ title }}</h1><form method="post">
+    {% for item in items %}<fieldset id="q{{ loop.index }}"><legend>{{ loop.index }}. {{ item.stem }}</legend>
+    {% for option in item.options %}<label><input type="radio" name="q{{ loop.index }}" value="{{ option.id }}">
+    {{ option.text }}</label>{% endfor %}</fieldset>{% endfor %}
+    <button type="submit">Submit</button></form></main></body></html>"""
+    ITEMS = [{"stem": "A client says they feel unheard on the unit. Which response by the nurse is best? " * 2,
+              "options": [{"id": f"o{j}", "text": f"Option {j}: a response of about this length, " * 2}
+                          for j in range(4)]} for _ in range(10)]
+    app = Flask("floor")
+
+    @app.post("/launch")
+    def launch():
+        claims = jwt.decode(request.form["id_token"], KEY, algorithms=["RS256"], options={"verify_aud": False})
+        return render_template_string(PAGE, title=claims["sub"], items=ITEMS)
+''')
+
+BARE_APP = textwrap.dedent('''
+    """The floor for writes: one INSERT and one commit per request."""
+    import os
+    from flask import Flask
+    from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert
+
+    engine = create_engine(os.environ["BARE_DATABASE_URL"])
+    if engine.dialect.name == "sqlite":  # the same settings Rapport's connections get
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def pragmas(conn, _record):
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+    table = Table(os.environ["BARE_TABLE"], MetaData(), Column("id", Integer, primary_key=True), Column("v", String(64)))
+    app = Flask("bare")
+
+    @app.post("/insert")
+    def ins():
+        with engine.begin() as conn:
+            conn.execute(insert(table).values(v="x"))
+        return "ok"
+''')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn with 2 sync workers serving `app` (module:callable) on a free port."""
+
+    def __init__(self, app: str, env: dict, cwd: Path, port: int | None = None):
+        self.port = port or free_port()
+        self.proc = subprocess.Popen(
+            [GUNICORN, "--workers", str(WORKERS), "--worker-class", "sync", "--threads", "1",
+             "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning", app],
+            env={**os.environ, **env}, cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn {app} exited: {self.proc.stderr.read().decode()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn {app} did not start")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def request(port, method, path, body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        data = urlencode(body, doseq=True) if isinstance(body, (dict, list)) else body
+        h = {"Content-Type": "application/x-www-form-urlencoded"} if data is not None else {}
+        h.update(headers or {})
+        conn.request(method, path, body=data, headers=h)
+        resp = conn.getresponse()
+        payload = resp.read()
+        return resp.status, resp.getheader("Location"), payload
+    finally:
+        conn.close()
+
+
+def drive(seconds: float, step) -> tuple[float, float, int]:
+    """Run `step(thread_no, i)` in 16 threads for `seconds`: (per second, p95 seconds, errors)."""
+    stop = time.monotonic() + seconds
+    times: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def loop(n):
+        i = 0
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            try:
+                step(n, i)
+            except Exception as exc:  # noqa: BLE001 - counted and shown, the run goes on
+                with lock:
+                    errors[0] += 1
+                    if errors[0] <= 3:
+                        print(f"    error: {str(exc)[:300]}", file=sys.stderr)
+            else:
+                with lock:
+                    times.append(time.perf_counter() - t0)
+            i += 1
+    started = time.monotonic()
+    threads = [threading.Thread(target=loop, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 20 else float("nan")
+    return len(times) / elapsed, p95, errors[0]
+
+
+def client_address(n, i) -> str:
+    """Each request from its own student address, as in a lecture hall of browsers (the rate
+    limits key on the address; the limiter still runs on every request)."""
+    return f"10.{n}.{(i // 250) % 250}.{i % 250 + 1}"
+
+
+class Bench:
+    def __init__(self, label: str, url: str, tmp: Path, seconds: float):
+        self.label, self.url, self.tmp, self.seconds = label, url, tmp, seconds
+        self.platform = TestPlatform()
+        self.results: dict = {}
+
+    # --- set-up in this process ---------------------------------------------------------------
+    def prepare(self, base_url):
+        from lti_tool import create_app
+        from lti_tool.commands.run_cli import prepare
+        from lti_tool.extensions import db
+        app = create_app(settings_for_tests(self.url, base_url=base_url))
+        prepare(app)
+        self.platform.register(app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        return app
+
+    def rapport(self, port) -> Gunicorn:
+        env = {"RAPPORT_DATABASE_URL": self.url, "RAPPORT_BASE_URL": f"http://127.0.0.1:{port}",
+               "RAPPORT_SECRET_KEY": "bench-secret", "RAPPORT_INSTANCE_PATH": str(self.tmp),
+               "RAPPORT_TRUSTED_PROXIES": "1"}
+        return Gunicorn("lti_tool:create_app()", env, ROOT, port)
+
+    # --- one full launch ------------------------------------------------------------------
+    def launch(self, port, sub, addr, link_id="link-1"):
+        p = self.platform
+        fwd = {"X-Forwarded-For": addr}
+        status, loc, body = request(port, "POST", "/lti/login", {
+            "iss": p.issuer, "login_hint": sub, "target_link_uri": f"http://127.0.0.1:{port}/lti/launch",
+            "client_id": p.client_id, "lti_deployment_id": p.deployment_id}, fwd)
+        if status != 302:
+            raise RuntimeError(f"login {status}: {body[:200]!r}")
+        qs = parse_qs(urlparse(loc).query)
+        claims = p.claims(qs["nonce"][0], sub=sub, link_id=link_id)
+        claims["https://purl.imsglobal.org/spec/lti/claim/target_link_uri"] = f"http://127.0.0.1:{port}/lti/launch"
+        status, loc, body = request(port, "POST", "/lti/launch",
+                                    {"id_token": p.sign(claims), "state": qs["state"][0]}, fwd)
+        if status != 303:
+            raise RuntimeError(f"launch {status}: {body[:300]!r}")
+        path = loc.split(f":{port}", 1)[-1] if loc.startswith("http") else loc
+        status, _, body = request(port, "GET", path, None, fwd)
+        if status != 200:
+            raise RuntimeError(f"first page {status}: {body[:200]!r}")
+        return path
+
+    # --- the measurements -----------------------------------------------------------------
+    def run(self):
+        floor_port, floor = self.floor_route()
+        bare = self.bare_insert()
+        port = free_port()
+        app = self.prepare(f"http://127.0.0.1:{port}")
+        server = None
+        try:
+            server = self.rapport(port)
+            self.measure(app, server.port, floor_port, bare)
+        finally:
+            if server:
+                server.stop()
+            floor.stop()
+            self.platform.server.stop()
+
+    def floor_route(self):
+        import json
+        mod = self.tmp / "bench_floor_app.py"
+        mod.write_text(FLOOR_APP)
+        g = Gunicorn("bench_floor_app:app", {"FLOOR_JWK": json.dumps(self.platform.jwk)}, self.tmp)
+        return g.port, g
+
+    def bare_insert(self):
+        from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine
+        table = f"bench_bare_{uuid.uuid4().hex[:6]}"
+        engine = create_engine(self.url)
+        Table(table, MetaData(), Column("id", Integer, primary_key=True), Column("v", String(64))).create(engine)
+        engine.dispose()
+        (self.tmp / "bench_bare_app.py").write_text(BARE_APP)
+        return {"table": table}
+
+    def measure(self, app, port, floor_port, bare):
+        p = self.platform
+        request(port, "GET", "/healthz")
+        self.launch(port, "warm-up", "10.250.0.1")  # the assignment exists, as in any exam
+
+        # Floor: one id_token verified and a 10-item page rendered.
+        def floor_step(n, i):
+            claims = p.claims(uuid.uuid4().hex, sub=f"floor-{n}-{i}")
+            status, _, body = request(floor_port, "POST", "/launch", {"id_token": p.sign(claims)})
+            if status != 200:
+                raise RuntimeError(f"floor {status}")
+        self.results["floor"] = drive(self.seconds, floor_step)
+
+        run_id = uuid.uuid4().hex[:6]
+
+        def launch_step(n, i):
+            self.launch(port, f"s-{run_id}-{n}-{i}", client_address(n, i))
+        self.results["launch"] = drive(self.seconds, launch_step)
+
+        # Autosave: each thread saves answers into its own attempts, round robin.
+        plans = self.attempts_with_plans(app, port, f"saver-{run_id}", THREADS * 2, link_id="link-1")
+        seqs = [0] * THREADS
+
+        def save_step(n, i):
+            path, lt, items = plans[(n + THREADS * (i % 2)) % len(plans)]
+            pos, fields = items[i % len(items)]
+            seqs[n] += 1
+            status, _, body = request(port, "POST", path.split("?")[0] + "/save",
+                                      fields + [("position", str(pos)), ("seq", str(int(time.time() * 1000) * 100 + seqs[n] % 100))],
+                                      {"X-Launch-Token": lt, "X-Forwarded-For": client_address(n, i)})
+            if status != 200:
+                raise RuntimeError(f"save {status}: {body[:200]!r}")
+
+        bare_server = Gunicorn("bench_bare_app:app", {"BARE_DATABASE_URL": self.url, "BARE_TABLE": bare["table"]},
+                               self.tmp)
+        try:
+            def bare_step(n, i):
+                status, _, _ = request(bare_server.port, "POST", "/insert", "")
+                if status != 200:
+                    raise RuntimeError(f"bare {status}")
+            self.results["bare"] = drive(self.seconds, bare_step)
+        finally:
+            bare_server.stop()
+        self.results["autosave"] = drive(self.seconds, save_step)
+
+        # Submit and grade: 25-item attempts, answered beforehand; each submit takes a fresh one.
+        ready = self.submittable(app, port, f"sub-{run_id}", link_id="link-25")
+        taken = iter(range(len(ready)))
+        take_lock = threading.Lock()
+
+        def submit_step(n, i):
+            with take_lock:
+                k = next(taken, None)
+            if k is None:
+                raise StopIteration("out of prepared attempts")
+            path, lt, form = ready[k]
+            status, loc, body = request(port, "POST", path.split("?")[0] + "/submit", form + [("lt", lt)],
+                                        {"X-Forwarded-For": client_address(n, i)})
+            if status != 303 or "/review" not in (loc or ""):
+                raise RuntimeError(f"submit {status}: {body[:200]!r}")
+        self.results["submit"] = drive(min(self.seconds, 10), submit_step)
+
+    def attempts_with_plans(self, app, port, prefix, count, link_id):
+        from lti_tool.extensions import db
+        from lti_tool.models import Attempt
+        from lti_tool.services.bank_store import item_type
+        out = []
+        for k in range(count):
+            path = self.launch(port, f"{prefix}-{k}", f"10.251.{k // 250}.{k % 250 + 1}", link_id=link_id)
+            lt = path.split("lt=")[1].split("&")[0]
+            aid = int(path.split("/attempt/")[1].split("?")[0])
+            with app.app_context():
+                a = db.session.get(Attempt, aid)
+                items = [(i.position, form_fields(i.bank_item.type, f"q{i.position}",
+                                                  item_type(i.bank_item).correct_response())) for i in a.items]
+                db.session.remove()
+            out.append((path, lt, items))
+        return out
+
+    def submittable(self, app, port, prefix, link_id):
+        """Attempts of SUBMIT_ITEMS items with every answer saved (as autosave leaves them)."""
+        from lti_tool.extensions import db
+        from lti_tool.models import AttemptItem, Assignment, ResourceLink
+        from lti_tool.services.bank_store import item_type
+        self.launch(port, f"{prefix}-setup", "10.252.0.1", link_id=link_id)
+        with app.app_context():
+            link = db.session.execute(db.select(ResourceLink).filter_by(resource_link_id=link_id)).scalar_one()
+            a = db.session.execute(db.select(Assignment).filter_by(resource_link_id=link.id)).scalar_one()
+            a.blueprint = dict(a.blueprint, sections=[{"filter": {}, "count": SUBMIT_ITEMS}])
+            a.attempts_allowed = 0
+            db.session.commit()
+            db.session.remove()
+        count = max(40, int(min(self.seconds, 10) * 40))
+        plans = self.attempts_with_plans(app, port, prefix, count, link_id)
+        out = []
+        with app.app_context():
+            for path, lt, items in plans:
+                aid = int(path.split("/attempt/")[1].split("?")[0])
+                for item in db.session.execute(db.select(AttemptItem).filter_by(attempt_id=aid)).scalars():
+                    item.response = item_type(item.bank_item).correct_response()
+                    item.response_seq = 1
+                form = [("has_answers", "1")] + [f for _, fields in items for f in fields]
+                out.append((path, lt, form))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        random.shuffle(out)
+        return out
+
+    def report(self):
+        r = self.results
+        floor_rps, floor_p95, _ = r["floor"]
+        launch_rps, launch_p95, launch_err = r["launch"]
+        bare_rps = r["bare"][0]
+        save_rps, save_p95, save_err = r["autosave"]
+        sub_rps, sub_p95, sub_err = r["submit"]
+        ok = lambda v: "met" if v else "NOT met"  # noqa: E731
+        print(f"{self.label:10s} floor (verify RS256 + render 10 items) {floor_rps:6.1f} req/s, p95 {floor_p95 * 1000:6.0f} ms")
+        print(f"{self.label:10s} full launch (login+launch+first page) {launch_rps:6.1f} /s = {launch_rps / floor_rps:.2f}x floor "
+              f"(target 0.6x: {ok(launch_rps >= 0.6 * floor_rps)}), p95 {launch_p95 * 1000:6.0f} ms = "
+              f"{launch_p95 / floor_p95:.1f}x floor's (target 2x: {ok(launch_p95 <= 2 * floor_p95)}), {launch_err} errors")
+        print(f"{self.label:10s} bare insert route {bare_rps:6.1f} req/s")
+        print(f"{self.label:10s} autosave {save_rps:6.1f} req/s = {save_rps / bare_rps:.2f}x bare (target 0.5x: "
+              f"{ok(save_rps >= 0.5 * bare_rps)}), p95 {save_p95 * 1000:.0f} ms, {save_err} errors")
+        print(f"{self.label:10s} submit+grade ({SUBMIT_ITEMS} items) {sub_rps:6.1f} req/s = {sub_rps / bare_rps:.2f}x bare "
+              f"(target 0.5x: {ok(sub_rps >= 0.5 * bare_rps)}), p95 {sub_p95 * 1000:.0f} ms, {sub_err} errors")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        b = Bench("SQLite", f"sqlite:///{tmp}/bench.db", tmp, args.seconds)
+        b.run()
+        b.report()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if args.sqlite_only:
+        return
+    pg = pg_database()
+    if pg:
+        import psycopg
+        admin, name = pg
+        tmp = Path(tempfile.mkdtemp())
+        try:
+            b = Bench("PostgreSQL", admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name,
+                      tmp, args.seconds)
+            b.run()
+            b.report()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
