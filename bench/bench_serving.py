@@ -111,17 +111,21 @@ class Gunicorn:
         self.proc = subprocess.Popen(
             [GUNICORN, "--workers", str(WORKERS), "--worker-class", "sync", "--threads", "1",
              "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning", app],
-            env={**os.environ, **env}, cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env={**os.environ, **env}, cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=self._log(cwd, app))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn {app} exited: {self.proc.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"gunicorn {app} exited: {self.log_path.read_text()[-2000:]}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn {app} did not start")
+
+    def _log(self, cwd, app):
+        self.log_path = Path(tempfile.gettempdir()) / f"bench-gunicorn-{self.port}.log"
+        return open(self.log_path, "wb")
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -394,16 +398,17 @@ class Bench:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp())
-    try:
-        b = Bench("SQLite", f"sqlite:///{tmp}/bench.db", tmp, args.seconds)
-        b.run()
-        b.report()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if args.sqlite_only:
+    if args.only != "postgresql":
+        tmp = Path(tempfile.mkdtemp())
+        try:
+            b = Bench("SQLite", f"sqlite:///{tmp}/bench.db", tmp, args.seconds)
+            b.run()
+            b.report()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if args.only == "sqlite":
         return
     pg = pg_database()
     if pg:

@@ -1,5 +1,5 @@
 """Attempts: what was drawn (frozen at start), each answer as append-only steps, accommodations."""
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -54,8 +54,9 @@ class AttemptItem(db.Model):
     bank_item_id: Mapped[int] = mapped_column(ForeignKey("bank_item.id"))
     presentation: Mapped[dict] = mapped_column(JSON)
     response: Mapped[object | None] = mapped_column(JSON)
-    # Highest autosave sequence applied; older saves arriving late are ignored.
-    response_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Highest autosave sequence applied; older saves arriving late are ignored. 64-bit: the
+    # page numbers saves from the clock in milliseconds.
+    response_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     points: Mapped[float | None] = mapped_column()
     max_points: Mapped[float | None] = mapped_column()
     score_parts: Mapped[list | None] = mapped_column(JSON)
@@ -71,7 +72,7 @@ class ResponseStep(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_item.id", ondelete="CASCADE"), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger)
     response: Mapped[object | None] = mapped_column(JSON)
     created_at = mapped_column(UTCDateTime(), default=utcnow)
 

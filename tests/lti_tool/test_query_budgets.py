@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 
 import pytest
@@ -94,9 +95,11 @@ def journey(app, platform):
     assert page.status_code == 200, page.get_data(as_text=True)
 
     position, fields = _answers(app, attempt_id)[0]
+    # Numbered as the page numbers them: from the clock, in ms (beyond 32 bits).
+    seq = str(int(time.time() * 1000))
     with counting(engine) as logs["autosave"]:
         saved = client.post(f"/attempt/{attempt_id}/save", headers={"X-Launch-Token": lt},
-                            data=MultiDict(fields + [("position", str(position)), ("seq", "1")]))
+                            data=MultiDict(fields + [("position", str(position)), ("seq", seq)]))
     assert saved.status_code == 200 and saved.get_json()["applied"], saved.get_data(as_text=True)
 
     state, nonce = _login(client, platform, "student-budget")
