@@ -284,6 +284,10 @@ def main():
                 users[body["userId"]] += 1
         submitted = len(stats.t["submit"]) - stats.errors.get("submit", 0)
         report(args, cluster, stats, elapsed, sent, lost, submitted, rows, users)
+        errors = [line for h in range(len(cluster.ports)) for line in cluster.logs(h).splitlines()
+                  if '"level": "error"' in line]
+        if errors:
+            print(f"  server errors logged: {len(errors)}; first: {errors[0][:300]}")
     finally:
         cluster.stop()
         platform.server.stop()

@@ -246,6 +246,10 @@ def engine_options(database_url: str) -> dict:
     connection, so the pool defaults to that many plus a little overflow; pre-ping replaces a
     connection PostgreSQL dropped (a restart, a failover) instead of failing a student's request.
     """
+    if database_url.startswith("sqlite"):
+        # Several gunicorn workers write one SQLite file: wait for the lock (sqlite3's default is
+        # 5 s, which a class starting together exceeds) rather than fail the student's request.
+        return {"connect_args": {"timeout": 30}}
     if not database_url.startswith("postgresql"):
         return {}
     threads = _positive_int("RAPPORT_WEB_THREADS", 4)

@@ -148,4 +148,4 @@ def test_postgres_pool_follows_the_threads(monkeypatch):
     assert opts["pool_size"] == 6 and opts["pool_pre_ping"] is True
     monkeypatch.setenv("RAPPORT_DB_POOL_SIZE", "3")
     assert engine_options("postgresql+psycopg://db/rapport")["pool_size"] == 3
-    assert engine_options("sqlite:///x.db") == {}
+    assert engine_options("sqlite:///x.db") == {"connect_args": {"timeout": 30}}
