@@ -116,6 +116,12 @@ class Settings:
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     BASE_URL = DEFAULT_BASE_URL
+    # The Flask session is used only by the admin pages (top-level, never framed).
+    SESSION_COOKIE_NAME = "rapport_admin"
+    SESSION_COOKIE_PATH = "/admin"
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
     BASE_URL_FROM_ENV = False
     # A launch token lives this long; every page and autosave issues a fresh one.
     LAUNCH_TOKEN_TTL = 3 * 3600

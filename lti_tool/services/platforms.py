@@ -178,7 +178,8 @@ def _add_deployments(p: Platform, deployment_ids, source) -> list[str]:
     return added
 
 
-def update(platform_id: int, *, add_deployment_ids=(), remove_deployment_ids=(), **changes) -> tuple[Platform, list[str]]:
+def update(platform_id: int, *, add_deployment_ids=(), remove_deployment_ids=(), source="cli",
+           **changes) -> tuple[Platform, list[str]]:
     """Change the given fields (None = leave as is); every value is checked before any is saved."""
     p = get(platform_id)
     data = PlatformInput(**{f: getattr(p, f) for f in ("issuer", "client_id", *URL_FIELDS, "auth_audience", "name")})
@@ -206,7 +207,7 @@ def update(platform_id: int, *, add_deployment_ids=(), remove_deployment_ids=(),
     for flag in ("auto_accept_deployments", "enabled"):
         if changes.get(flag) is not None:
             setattr(p, flag, bool(changes[flag]))
-    added = _add_deployments(p, add, "admin" if changes.get("source") == "admin" else "cli")
+    added = _add_deployments(p, add, source)
     for dep in remove:
         p.deployments.remove(known[dep])
     db.session.commit()
