@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
+from ..extensions import csrf
 from ..forms.admin import ActionForm, DeploymentForm, InviteForm, LoginForm, NewPlatformForm, PlatformForm
 from ..lti import keys as tool_keys
 from ..lti.registration import tool_urls
@@ -18,17 +19,17 @@ from ..services.admins import AdminError
 from ..services.platforms import PlatformError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# CSRF is checked in require_admin, after the sign-in check: a stranger is sent to the sign-in page.
+csrf.exempt(bp)
 PLATFORM_FIELDS = ("name", "issuer", "client_id", "auth_login_url", "auth_token_url", "key_set_url", "auth_audience")
 
 
 @bp.before_request
 def require_admin():
-    g.admin = None
-    user = admins.user_for_session(session.get("admin_id"), session.get("admin_marker"))
-    if user is not None:
-        g.admin = user
-        return None
-    if request.endpoint == "admin.login":
+    g.admin = admins.user_for_session(session.get("admin_id"), session.get("admin_marker"))
+    if g.admin is not None or request.endpoint == "admin.login":
+        if request.method == "POST":
+            csrf.protect()
         return None
     session.pop("admin_id", None)
     return redirect(url_for("admin.login", next=request.path if request.method == "GET" else None))
