@@ -5,7 +5,6 @@ create-user`). Forms use Flask-WTF's CSRF token; the sign-in is rate limited per
 (rate_limits.py) and per account (services/admins.py)."""
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -68,7 +67,6 @@ def login():
         else:
             session.clear()  # a fresh session: nothing from before sign-in carries over
             session.permanent = True
-            current_app.permanent_session_lifetime = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
             session["admin_id"], session["admin_marker"] = user.id, admins.session_marker(user)
             return redirect(_safe_next(request.args.get("next")), code=303)
     elif request.method == "POST":
@@ -98,6 +96,16 @@ def _nonstandard_port(base: str) -> int | None:
     return port if port not in (80, 443) else None
 
 
+def _all_errors(form) -> None:
+    """On a refused form, show the service's verdict on every field, not only the missing ones."""
+    values = {f: getattr(form, f).data for f in ("issuer", "client_id", *platforms.URL_FIELDS)
+              if getattr(form, f).data}
+    for name, message in platforms.field_errors(values).items():
+        field = getattr(form, name)
+        if message not in field.errors:
+            field.errors = list(field.errors) + [message]
+
+
 def _apply_errors(form, exc: PlatformError) -> None:
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
@@ -124,6 +132,8 @@ def platform_new():
         else:
             flash(f"Platform {p.name or p.issuer} registered.")
             return redirect(url_for("admin.platform_detail", platform_id=p.id), code=303)
+    if request.method == "POST":
+        _all_errors(form)
     return render_template("admin/platform_new.html", form=form, urls=tool_urls(current_app.config["BASE_URL"])), \
         (400 if request.method == "POST" else 200)
 
@@ -151,6 +161,7 @@ def platform_detail(platform_id):
             else:
                 flash("Changes saved.")
                 return redirect(url_for("admin.platform_detail", platform_id=p.id), code=303)
+        _all_errors(form)
         status = 400
     return render_template("admin/platform.html", p=p, form=form, deployment_form=DeploymentForm(prefix="dep"),
                            action=ActionForm(), attempts=platforms.attempt_count(p)), status

@@ -123,6 +123,20 @@ class PlatformInput:
         return self
 
 
+def field_errors(values: dict) -> dict[str, str]:
+    """Every problem at once, by field (for forms), where `checked()` stops at the first."""
+    checks = {"issuer": check_issuer, "client_id": lambda v: check_id(v, "client_id"),
+              **{f: (lambda v, f=f: check_url(v, f)) for f in URL_FIELDS}}
+    errors = {}
+    for name, check in checks.items():
+        if name in values:
+            try:
+                check(values[name])
+            except PlatformError as exc:
+                errors[name] = exc.message
+    return errors
+
+
 def check_deployment_ids(ids) -> list[str]:
     ids = list(ids)
     for dep in ids:

@@ -83,10 +83,12 @@ def test_a_password_change_signs_out_every_session(signed_in, app):
     assert signed_in.get("/admin/").status_code == 302
 
 
-def test_sign_out(signed_in):
+def test_sign_out_and_in_again(signed_in):
     page = signed_in.get("/admin/")
     signed_in.post("/admin/logout", data={"csrf_token": csrf(page)})
     assert signed_in.get("/admin/").status_code == 302
+    assert sign_in(signed_in).status_code == 303  # a second sign-in in the same process works too
+    assert signed_in.get("/admin/").status_code == 200
 
 
 def test_admin_pages_are_never_framed(signed_in):
