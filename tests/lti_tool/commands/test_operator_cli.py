@@ -1,10 +1,14 @@
 """Issue 9: every ordinary operator mistake is one line naming the cause and the fix, a non-zero
-exit, and never a traceback. Each case runs the real `rapport` process."""
+exit, and never a traceback. Most cases call the CLI's `main()` in this process (with the
+environment and standard streams of a real run); a few run the real `rapport` process."""
+import contextlib
+import io
 import os
 import socket
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -15,13 +19,35 @@ GOOD = ["--issuer", "https://lms.example.edu", "--client-id", "c-1",
         "--key-set-url", "https://lms.example.edu/jwks"]
 
 
-def run(args, tmp_path, stdin=None, **env):
+def _env(tmp_path, env):
     e = dict(os.environ, RAPPORT_INSTANCE_PATH=str(tmp_path))
-    e.pop("RAPPORT_DATABASE_URL", None)
-    e.pop("RAPPORT_BASE_URL", None)
-    e.pop("RAPPORT_DEBUG", None)
+    for k in ("RAPPORT_DATABASE_URL", "RAPPORT_BASE_URL", "RAPPORT_DEBUG"):
+        e.pop(k, None)
     e.update(env)
-    return subprocess.run(RAPPORT + args, capture_output=True, text=True, env=e, timeout=120, input=stdin)
+    return e
+
+
+def run_process(args, tmp_path, stdin=None, **env):
+    return subprocess.run(RAPPORT + args, capture_output=True, text=True, env=_env(tmp_path, env), timeout=120,
+                          input=stdin)
+
+
+def run(args, tmp_path, stdin=None, **env):
+    """`rapport ARGS` in this process: same environment rules, stdin, stdout and stderr as a real run."""
+    from lti_tool.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_stdin = dict(os.environ), sys.stdin
+    os.environ.clear()
+    os.environ.update(_env(tmp_path, env))
+    sys.stdin = io.StringIO(stdin or "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = main(list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.stdin = saved_stdin
+    return SimpleNamespace(returncode=rc, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def one_line_error(r, *fragments, code=1):
@@ -53,6 +79,10 @@ def test_before_db_upgrade(args, tmp_path):
     one_line_error(run(args, tmp_path), "the database has no tables yet; run: rapport db upgrade")
 
 
+def test_before_db_upgrade_as_a_real_process(tmp_path):
+    one_line_error(run_process(["platform", "list"], tmp_path), "the database has no tables yet; run: rapport db upgrade")
+
+
 @pytest.mark.parametrize("url,says", [
     ("notaurl", "is not a database URL"),
     ("", "RAPPORT_DATABASE_URL is set but empty"),
@@ -60,9 +90,13 @@ def test_before_db_upgrade(args, tmp_path):
     ("mysql://rapport@db.example.edu/rapport", "supports PostgreSQL and SQLite, not 'mysql'"),
     ("postgresql+psycopg2://u@127.0.0.1/x", "Rapport uses psycopg 3"),
 ])
-@pytest.mark.parametrize("command", [["platform", "list"], ["db", "upgrade"], ["serve"]])
-def test_bad_database_url(url, says, command, tmp_path):
-    one_line_error(run(command, tmp_path, RAPPORT_DATABASE_URL=url), says, "RAPPORT_DATABASE_URL")
+def test_bad_database_url(url, says, tmp_path):
+    for command in (["platform", "list"], ["db", "upgrade"], ["serve", "--port", str(free_port())]):
+        one_line_error(run(command, tmp_path, RAPPORT_DATABASE_URL=url), says, "RAPPORT_DATABASE_URL")
+
+
+def test_serve_with_a_bad_database_url_as_a_real_process(tmp_path):
+    one_line_error(run_process(["serve"], tmp_path, RAPPORT_DATABASE_URL="notaurl"), "is not a database URL")
 
 
 def test_database_url_naming_a_text_file(tmp_path):
@@ -81,7 +115,7 @@ def test_refused_postgresql_port(tmp_path):
 
 
 def test_debug_shows_the_trace(tmp_path):
-    r = run(["--debug", "platform", "list"], tmp_path, RAPPORT_DATABASE_URL=f"postgresql+psycopg://u@127.0.0.1:{free_port()}/x")
+    r = run_process(["--debug", "platform", "list"], tmp_path, RAPPORT_DATABASE_URL=f"postgresql+psycopg://u@127.0.0.1:{free_port()}/x")
     assert r.returncode == 1 and "Traceback" in r.stderr and r.stderr.strip().splitlines()[-1].startswith("rapport: error:")
 
 
