@@ -198,3 +198,18 @@ def test_after_the_due_date_without_a_due_date_is_refused(client, platform, app)
     assert resp.status_code == 200
     with app.app_context():
         assert db.session.execute(db.select(Assignment)).scalar_one().due_at.isoformat().startswith("2027-01-15T23:59")
+
+
+@pytest.mark.parametrize("fixture", ["moodle", "canvas"])
+def test_fixture_settings_round_trip(client, platform, app, fixture):
+    """The platforms' own deep_linking_settings: the response goes to their return URL exactly
+    (Canvas's carries its state in ?data=), with one item, a scoreMaximum, and no data claim."""
+    claims = moodle_dl_claims() if fixture == "moodle" else canvas_dl_claims()
+    settings = claims[DL]
+    overrides = {LTI + "custom": claims[LTI + "custom"]}
+    dl = _builder(client, platform, settings=settings, claims_overrides=overrides)
+    action, token = _returned(client.post("/instructor/deep-link", data=dict(BUILD, dl=dl)).get_data(as_text=True))
+    assert action == settings["deep_link_return_url"]
+    claims_out = _verify(app, token, platform.issuer)
+    assert DL_DATA not in claims_out and len(claims_out[DL_ITEMS]) == 1
+    assert claims_out[DL_ITEMS][0]["lineItem"]["scoreMaximum"] == 25.0
