@@ -22,6 +22,7 @@ from . import grade_sync
 
 ROSTER_TTL = 60.0  # seconds a roster is reused (page, CSV, accommodations within a minute)
 LINEITEM_TTL = 300.0
+FAILURE_TTL = 20.0
 _cache: dict[tuple, tuple[float, object]] = {}
 _cache_lock = threading.Lock()
 
@@ -36,6 +37,15 @@ def _cached(key: tuple, ttl: float, fetch):
     with _cache_lock:
         _cache[key] = (now, value)
     return value
+
+
+def _expire_soon(key: tuple, ttl: float) -> None:
+    """A failure is kept FAILURE_TTL seconds only: pages stay fast during an LMS outage and
+    the next view after that tries again."""
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache[key] = (min(hit[0], time.monotonic() - ttl + FAILURE_TTL), hit[1])
 
 
 def forget_cache() -> None:
@@ -70,10 +80,10 @@ def roster(link: ResourceLink) -> Roster:
             return Roster(fetch_members(platform, context.memberships_url, jwks_url=_jwks_url()), available=True)
         except RosterUnavailable as exc:
             return Roster(error=exc.error)
-    r = _cached(("roster", platform.id, context.memberships_url), ROSTER_TTL, fetch)
-    if r.error is not None:  # never keep a failure: the next page view tries again
-        with _cache_lock:
-            _cache.pop(("roster", platform.id, context.memberships_url), None)
+    key = ("roster", platform.id, context.memberships_url)
+    r = _cached(key, ROSTER_TTL, fetch)
+    if r.error is not None:
+        _expire_soon(key, ROSTER_TTL)
     return r
 
 
@@ -99,8 +109,7 @@ def points_possible(link: ResourceLink) -> Points:
             return exc.error
     got = _cached(("lineitem", link.id, link.lineitem_url), LINEITEM_TTL, fetch)
     if isinstance(got, PlatformError):
-        with _cache_lock:
-            _cache.pop(("lineitem", link.id, link.lineitem_url), None)
+        _expire_soon(("lineitem", link.id, link.lineitem_url), LINEITEM_TTL)
         return Points(float(assignment.points_possible), error=got)
     if got.score_maximum is None:
         return Points(float(assignment.points_possible))
