@@ -22,9 +22,79 @@ def attempt_page(attempt_id):
     token = issue(tok)
     if attempt.state != IN_PROGRESS:
         return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=token), code=303)
-    return render_template("student/attempt.html", attempt=attempt, items=review.item_views(attempt),
+    if attempt.opened_at is None:
+        return _start_page(tok, attempt, token)
+    items = review.item_views(attempt)
+    return render_template("student/attempt.html", attempt=attempt, items=items,
                            token=token, unanswered=review.unanswered(attempt),
+                           mode=attempt.assignment.delivery_mode, can_extend=attempts.can_extend(attempt),
+                           extension_minutes=attempts.EXTENSION_MINUTES,
                            grace=current_app.config["SUBMIT_GRACE_SECONDS"])
+
+
+def _start_page(tok, attempt, token):
+    a = attempt.assignment
+    acc = attempts.accommodation(tok.context_id, tok.user_id)
+    allowed = attempts.attempts_allowed(a, acc)
+    cases = {i.bank_item.definition["case"]["id"] for i in attempt.items if i.bank_item.definition.get("case")}
+    return render_template("student/start.html", attempt=attempt, assignment=a, token=token,
+                           questions=len(attempt.items), cases=len(cases), allowed=allowed,
+                           limit=attempts.time_limit_minutes(a, acc), accommodated=bool(acc and acc.time_multiplier > 1),
+                           mode=a.delivery_mode)
+
+
+@bp.post("/attempt/<int:attempt_id>/start")
+@csrf.exempt  # the launch token is the CSRF defence here
+def start(attempt_id):
+    tok = current_token()
+    attempt = attempt_for(tok, attempt_id)
+    if attempt.state == IN_PROGRESS:
+        attempts.begin(attempt)
+    return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
+
+
+@bp.post("/attempt/<int:attempt_id>/flag")
+@csrf.exempt
+def flag(attempt_id):
+    tok = current_token()
+    attempt = attempt_for(tok, attempt_id)
+    try:
+        position = int(request.form["position"])
+    except (KeyError, ValueError):
+        return jsonify(error="A flag needs a question position."), 400
+    attempts.set_flag(attempt, position, request.form.get("flagged") == "1")
+    return jsonify(flagged=request.form.get("flagged") == "1", lt=issue(tok))
+
+
+@bp.post("/attempt/<int:attempt_id>/lock")
+@csrf.exempt
+def lock(attempt_id):
+    """Lock a case item's answer and go on to the next part of the case (a plain form post: works without JavaScript)."""
+    tok = current_token()
+    attempt = attempt_for(tok, attempt_id)
+    try:
+        position = int(request.form["lock"])
+    except (KeyError, ValueError):
+        return jsonify(error="Say which question to lock."), 400
+    item = next((i for i in attempt.items if i.position == position), None)
+    response = None
+    if item is not None:
+        try:
+            response = item_type(item.bank_item).from_form(request.form, review.prefix_for(position))
+        except ValueError:
+            response = None  # keep whatever was autosaved
+    attempts.lock(attempt, position, response)
+    return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=issue(tok),
+                            _anchor=f"question-{position + 1}"), code=303)
+
+
+@bp.post("/attempt/<int:attempt_id>/extend")
+@csrf.exempt
+def extend(attempt_id):
+    tok = current_token()
+    attempt = attempt_for(tok, attempt_id)
+    attempt = attempts.extend(attempt)
+    return jsonify(deadline=attempt.deadline_at.isoformat(), lt=issue(tok))
 
 
 @bp.post("/attempt/<int:attempt_id>/save")

@@ -58,5 +58,11 @@ class Assignment(db.Model):
     points_possible: Mapped[float] = mapped_column(default=10.0)
     time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
     due_at = mapped_column(UTCDateTime(), nullable=True)
+    # one_per_page | all_on_one_page; None: one per page when timed (as the NCLEX), else all on one page.
+    delivery: Mapped[str | None] = mapped_column(String(16))
     created_at = mapped_column(UTCDateTime(), default=utcnow)
     resource_link = relationship("ResourceLink", back_populates="assignment")
+
+    @property
+    def delivery_mode(self) -> str:
+        return self.delivery or ("one_per_page" if self.time_limit_minutes else "all_on_one_page")

@@ -1,5 +1,5 @@
 """Attempts: what was drawn (frozen at start), each answer as append-only steps, accommodations."""
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -20,6 +20,8 @@ class Attempt(db.Model):
     # Instructor/preview attempts are never posted to the gradebook.
     is_preview: Mapped[bool] = mapped_column(default=False)
     started_at = mapped_column(UTCDateTime(), default=utcnow)
+    # When the student pressed Start on the start page; the clock (deadline_at) starts then.
+    opened_at = mapped_column(UTCDateTime(), nullable=True)
     deadline_at = mapped_column(UTCDateTime(), nullable=True)
     # Per student (Canvas overrides); refreshed on each launch. Gates "after due date" feedback.
     due_at = mapped_column(UTCDateTime(), nullable=True)
@@ -60,6 +62,9 @@ class AttemptItem(db.Model):
     points: Mapped[float | None] = mapped_column()
     max_points: Mapped[float | None] = mapped_column()
     score_parts: Mapped[list | None] = mapped_column(JSON)
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Case studies unfold in order: moving past a case item locks its answer.
+    locked_at = mapped_column(UTCDateTime(), nullable=True)
     attempt = relationship("Attempt", back_populates="items")
     bank_item = relationship("BankItem")
 

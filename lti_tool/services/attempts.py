@@ -103,9 +103,7 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
     values = dict(assignment_id=assignment.id, user_id=lc.user.id, number=number, state=IN_PROGRESS,
                   is_preview=lc.is_preview, started_at=now, due_at=lc.due_at, deadline_at=None,
                   submitted_at=None, submitted_by=None, submit_requested_at=None, points=None, max_points=None)
-    if assignment.time_limit_minutes:
-        multiplier = acc.time_multiplier if acc else 1.0
-        values["deadline_at"] = now + timedelta(minutes=assignment.time_limit_minutes * multiplier)
+    # The clock does not run yet: deadline_at is set when the student presses Start (begin()).
     attempt_id = db.session.execute(insert_unless_exists(Attempt).values(**values).returning(Attempt.id)).scalar()
     if attempt_id is None:
         return None
@@ -138,6 +136,126 @@ class _AsWritten(random.Random):
 
 
 _AS_WRITTEN = _AsWritten(0)
+def time_limit_minutes(assignment: Assignment, acc: Accommodation | None) -> float | None:
+    """The student's time limit, accommodation included; None when untimed."""
+    if not assignment.time_limit_minutes:
+        return None
+    return assignment.time_limit_minutes * (acc.time_multiplier if acc else 1.0)
+
+
+def begin(attempt: Attempt) -> Attempt:
+    """The student pressed Start: the clock starts now. Pressing it again (two tabs, a reload) changes nothing."""
+    if attempt.opened_at is not None or attempt.state != IN_PROGRESS:
+        return attempt
+    now = utcnow()
+    limit = time_limit_minutes(attempt.assignment, accommodation(attempt.assignment.resource_link.context_id,
+                                                                 attempt.user_id))
+    values = {"opened_at": now, "started_at": now}
+    if limit:
+        values["deadline_at"] = now + timedelta(minutes=limit)
+    db.session.execute(db.update(Attempt).where(Attempt.id == attempt.id, Attempt.opened_at.is_(None))
+                       .values(**values))
+    db.session.commit()
+    db.session.refresh(attempt)
+    return attempt
+
+
+EXTENSION_MINUTES = 10
+MAX_EXTENSIONS = 10  # WCAG 2.2.1 asks that time can be extended at least ten times
+
+
+def can_extend(attempt: Attempt) -> bool:
+    """Students with a time accommodation (or an instructor previewing) may add time themselves."""
+    if attempt.deadline_at is None or attempt.state != IN_PROGRESS:
+        return False
+    if attempt.is_preview:
+        return True
+    acc = accommodation(attempt.assignment.resource_link.context_id, attempt.user_id)
+    return acc is not None and acc.time_multiplier > 1
+
+
+def extend(attempt: Attempt) -> Attempt:
+    if not can_extend(attempt):
+        raise AttemptError("More time is not available for this attempt. Ask your instructor about an accommodation.", 403)
+    if overdue(attempt):
+        submit(attempt.id, by="timer")
+        raise AttemptError("Time is up. The attempt was submitted with your saved answers.", 409)
+    limit = time_limit_minutes(attempt.assignment, accommodation(attempt.assignment.resource_link.context_id,
+                                                                 attempt.user_id)) or 0
+    ceiling = attempt.opened_at + timedelta(minutes=limit + EXTENSION_MINUTES * MAX_EXTENSIONS)
+    new_deadline = min(attempt.deadline_at + timedelta(minutes=EXTENSION_MINUTES), ceiling)
+    if new_deadline <= attempt.deadline_at:
+        raise AttemptError(f"You have already added the most time allowed ({MAX_EXTENSIONS} × {EXTENSION_MINUTES} min).", 409)
+    attempt.deadline_at = new_deadline
+    db.session.commit()
+    return attempt
+
+
+def case_frontiers(attempt: Attempt) -> dict[str, int]:
+    """For each case study in the attempt, the case position the student has reached:
+    the first item of the case whose answer is not locked. Later items are not shown yet."""
+    by_case: dict[str, list] = {}
+    for item in attempt.items:
+        case = item.bank_item.definition.get("case")
+        if case:
+            by_case.setdefault(case["id"], []).append(item)
+    out = {}
+    for case_id, items in by_case.items():
+        items.sort(key=lambda i: i.bank_item.definition["case"].get("position") or 0)
+        current = next((i for i in items if i.locked_at is None), items[-1])
+        out[case_id] = current.bank_item.definition["case"].get("position") or 0
+    return out
+
+
+def reached(item: AttemptItem, frontiers: dict[str, int]) -> bool:
+    case = item.bank_item.definition.get("case")
+    return not case or (case.get("position") or 0) <= frontiers.get(case["id"], 0)
+
+
+def _is_last_of_case(item: AttemptItem, attempt: Attempt) -> bool:
+    case = item.bank_item.definition.get("case") or {}
+    pos = case.get("position") or 0
+    return not any((i.bank_item.definition.get("case") or {}).get("id") == case.get("id")
+                   and ((i.bank_item.definition["case"].get("position") or 0) > pos) for i in attempt.items)
+
+
+def lock(attempt: Attempt, position: int, response=None) -> AttemptItem:
+    """Lock a case item's answer (the student moves on to the next part of the case).
+
+    `response` is the answer shown on the page when the student pressed the button: kept if
+    the question was never autosaved, so a save lost in flight loses nothing.
+    """
+    if attempt.state != IN_PROGRESS:
+        raise AttemptError("This attempt has already been submitted.", 409)
+    item = next((i for i in attempt.items if i.position == position), None)
+    if item is None:
+        raise AttemptError(f"There is no question {position} in this attempt.", 404)
+    case = item.bank_item.definition.get("case")
+    if not case:
+        raise AttemptError(f"Question {position} is not part of a case study; there is nothing to lock.")
+    if item.locked_at is not None:
+        return item  # a double click or a retried post
+    if not reached(item, case_frontiers(attempt)):
+        raise AttemptError(f"Question {position} comes later in the case; answer the earlier questions first.", 409)
+    if _is_last_of_case(item, attempt):
+        raise AttemptError("The last question of a case stays open until you submit.", 409)
+    if item.response is None and response is not None:
+        save_response(attempt, position, item.response_seq + 1, response)
+    db.session.execute(db.update(AttemptItem).where(AttemptItem.id == item.id, AttemptItem.locked_at.is_(None))
+                       .values(locked_at=utcnow()))
+    db.session.commit()
+    db.session.refresh(item)
+    return item
+
+
+def set_flag(attempt: Attempt, position: int, flagged: bool) -> None:
+    if attempt.state != IN_PROGRESS:
+        raise AttemptError("This attempt has already been submitted.", 409)
+    item = next((i for i in attempt.items if i.position == position), None)
+    if item is None:
+        raise AttemptError(f"There is no question {position} in this attempt.", 404)
+    item.flagged = flagged
+    db.session.commit()
 
 
 def _seen(lc: LaunchContext) -> frozenset[str]:
@@ -178,6 +296,12 @@ def save_response(attempt: Attempt, position: int, seq: int, response) -> SaveRe
         raise AttemptError(f"There is no question {position} in this attempt.", 404)
     if seq < 1:
         raise AttemptError("The save has no sequence number.")
+    if attempt.opened_at is None and attempt.assignment.time_limit_minutes:
+        raise AttemptError("This timed attempt has not been started; press Start first.", 409)
+    if item.locked_at is not None:
+        raise AttemptError(f"Your answer to question {position} is locked: you moved on in the case study.", 423)
+    if not reached(item, case_frontiers(attempt)):
+        raise AttemptError(f"Question {position} comes later in the case; answer the earlier questions first.", 423)
     try:
         bank_store.item_type(item.bank_item).validate_response(response)
     except ValueError as exc:
@@ -204,11 +328,12 @@ def save_response(attempt: Attempt, position: int, seq: int, response) -> SaveRe
 def save_unsaved(attempt: Attempt, responses: dict) -> None:
     """Answers sent with the submit form, kept only for questions never autosaved:
     a stale second tab must not overwrite newer saves."""
-    if overdue(attempt):
+    if overdue(attempt) or (attempt.opened_at is None and attempt.assignment.time_limit_minutes):
         return
+    frontiers = case_frontiers(attempt)
     for item in attempt.items:
         response = responses.get(item.position)
-        if item.response is None and response is not None:
+        if item.response is None and response is not None and item.locked_at is None and reached(item, frontiers):
             save_response(attempt, item.position, item.response_seq + 1, response)
 
 

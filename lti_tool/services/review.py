@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from question_bank.types.base import is_empty
 from question_bank.vocabulary import TECHNIQUES
 
-from ..models import Attempt
-from ..models.attempts import GRADED
+from ..extensions import db
+from ..models import Attempt, AttemptItem
+from ..models.attempts import GRADED, IN_PROGRESS
 from ..models.base import utcnow
 from . import bank_store
+from .attempts import case_frontiers, reached
 
 
 def prefix_for(position: int) -> str:
@@ -27,6 +29,10 @@ class ItemView:
     topic: str
     case: dict | None = None  # {title, stimulus (incl. unfolded parts), position, size}
     review: dict | None = None
+    flagged: bool = False
+    locked: bool = False      # a case answer locked when the student moved on
+    reached: bool = True      # False: a later case item, not sent to the browser yet
+    last_of_case: bool = False
 
 
 def _case_view(item, unfolded: dict) -> dict | None:
@@ -41,17 +47,32 @@ def _case_view(item, unfolded: dict) -> dict | None:
 
 
 def item_views(attempt: Attempt, with_review: bool = False) -> list[ItemView]:
+    """What the pages render. While the attempt is in progress, a case item the student has
+    not reached is sent as a placeholder only: no stem, no options, no unfold."""
+    frontiers = {} if with_review or attempt.state != IN_PROGRESS else case_frontiers(attempt)
     unfolded: dict = defaultdict(dict)
+    last_pos: dict = {}
     for item in attempt.items:
         d = item.bank_item.definition
-        if d.get("case") and d.get("unfold"):
-            unfolded[d["case"]["id"]][d["case"].get("position") or 0] = d["unfold"]
+        if d.get("case"):
+            pos = d["case"].get("position") or 0
+            last_pos[d["case"]["id"]] = max(last_pos.get(d["case"]["id"], 0), pos)
+            if d.get("unfold") and (not frontiers or pos <= frontiers.get(d["case"]["id"], 0)):
+                unfolded[d["case"]["id"]][pos] = d["unfold"]
     out = []
     for item in attempt.items:
+        case = item.bank_item.definition.get("case")
+        if frontiers and not reached(item, frontiers):
+            out.append(ItemView(item.position, prefix_for(item.position), item.bank_item.type, {}, None,
+                                item.bank_item.topic, {"id": case["id"], "title": case["title"], "stimulus": [],
+                                                       "position": case.get("position"), "size": case.get("size")},
+                                reached=False))
+            continue
         t = bank_store.item_type(item.bank_item)
         iv = ItemView(item.position, prefix_for(item.position), item.bank_item.type,
                       t.present(item.presentation), item.response, item.bank_item.topic,
-                      _case_view(item, unfolded))
+                      _case_view(item, unfolded), flagged=bool(item.flagged), locked=item.locked_at is not None,
+                      last_of_case=bool(case) and (case.get("position") or 0) == last_pos.get(case["id"]))
         if with_review:
             iv.review = {
                 "points": item.points, "max_points": item.max_points,

@@ -105,7 +105,7 @@ def test_two_tabs_submitting_make_one_grade_delivery(app, live, browser):
         assert attempt.state == "graded" and attempt.items[0].points == attempt.items[0].max_points
 
 
-def test_an_answer_the_server_refuses_is_flagged_at_the_question(app, live, browser):
+def test_select_n_stops_the_extra_tick_and_a_failed_save_shows_at_the_question(app, live, browser):
     prepare_assignment(app, live, sections=[{"filter": {"type": "select_n"}, "count": 1}])
     page = browser.new_page()
     frame = launch_in_lms(page, live)
@@ -115,14 +115,29 @@ def test_an_answer_the_server_refuses_is_flagged_at_the_question(app, live, brow
         boxes.nth(i).check()
     wait_saved(frame)
     assert frame.locator("#status-1").is_hidden()
-    boxes.nth(n).check()  # one more than allowed
+    boxes.nth(n).click()  # one more than allowed: the browser refuses the tick and says why
     message = frame.locator("#status-1")
     message.wait_for()
-    assert "Not saved" in message.inner_text() and f"at most {n}" in message.inner_text()
-    assert "not saved" in frame.locator("#save-status").inner_text()  # announced (role=status)
-    boxes.nth(n).uncheck()
+    assert f"only {n}" in message.inner_text()
+    assert not boxes.nth(n).is_checked()
+    assert frame.locator("#question-1 input[type=checkbox]:checked").count() == n
+    # The server still refuses more than n, whatever a crafted request says.
+    token = frame.locator("input[name=lt]").input_value()
+    ids = [b.get_attribute("value") for b in boxes.all()][: n + 1]
+    status = frame.evaluate("""([url, token, ids]) => { const fd = new FormData(); ids.forEach(i => fd.append('q1', i));
+        fd.append('position', '1'); fd.append('seq', String(Date.now() + 1000));
+        return fetch(url, {method: 'POST', body: fd, headers: {'X-Launch-Token': token, 'Accept': 'application/json'}}).then(r => r.status); }""",
+                            [frame.locator("#attempt-form").get_attribute("data-save-url"), token, ids])
+    assert status == 400
+    # A save that cannot reach the server shows at the question and by the submit button.
+    page.route("**/save", lambda route: route.abort())
+    boxes.nth(0).uncheck()
+    frame.locator("#status-1").filter(has_text="Not saved yet").wait_for()
+    assert "Not saved" in frame.locator("#save-status").inner_text()
+    assert "question 1" in frame.locator("#submit-save-status").inner_text().lower()
+    page.unroute("**/save")
     wait_saved(frame)
-    assert message.is_hidden()
+    assert frame.locator("#status-1").is_hidden() and frame.locator("#submit-save-status").is_hidden()
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id_of(frame.url))
-        assert len(attempt.items[0].response) == n
+        assert len(attempt.items[0].response) == n - 1

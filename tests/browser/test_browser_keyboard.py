@@ -87,6 +87,15 @@ def test_every_item_type_by_keyboard_alone(app, every_type, browser):
     page.keyboard.press("Enter")
     frame = tool_frame(page)
     wait_for_url(page, frame, "/attempt/")
+    # The start page: Tab to Start, Enter.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if frame.evaluate("() => document.activeElement && document.activeElement.id") == "start-button":
+            break
+    else:
+        raise AssertionError("never reached the Start button by Tab")
+    page.keyboard.press("Enter")
+    frame.locator("#attempt-form").wait_for()
     attempt_id = attempt_id_of(frame.url)
     pairs, types = _desired(app, attempt_id)
     assert sorted(types.values()) == sorted(ITEM_TYPES)

@@ -55,13 +55,24 @@ def wait_for_url(page, frame, part: str, timeout: float = 15):
     frame.wait_for_load_state()
 
 
-def launch_in_lms(page, live, role="student", path_part="/attempt/"):
-    """Open the practice course page, click its launch link, return the tool frame once Rapport has loaded."""
+def launch_in_lms(page, live, role="student", path_part="/attempt/", start=True):
+    """Open the practice course page, click its launch link, return the tool frame once Rapport has loaded.
+
+    A student lands on the attempt's start page; with `start` the helper presses Start too."""
     page.goto(live["lms_url"] + "/")
     page.get_by_role("link", name=f"Launch as {role}").click()
     frame = tool_frame(page)
     wait_for_url(page, frame, path_part)
+    if start and role == "student":
+        press_start(frame)
     return frame
+
+
+def press_start(frame):
+    """On the start page, press Start and wait for the questions; elsewhere do nothing."""
+    if frame.locator("#start-button").count():
+        frame.locator("#start-button").click()
+        frame.locator("#attempt-form").wait_for()
 
 
 def attempt_id_of(url: str) -> int:
@@ -120,7 +131,8 @@ def answer_with_pointer(frame, pairs):
         if value in want.get(name, ()):
             box.check()
     for sel in frame.locator("section.question select").all():
-        sel.select_option(next(iter(want.get(sel.get_attribute("name"), {""}))))
+        if sel.get_attribute("name") in want:  # (questions on other pages of a one-per-page attempt are hidden)
+            sel.select_option(next(iter(want[sel.get_attribute("name")])))
 
 
 def form_state(frame) -> set[tuple[str, str]]:
@@ -128,3 +140,51 @@ def form_state(frame) -> set[tuple[str, str]]:
     rows = frame.evaluate("""() => Array.from(document.querySelectorAll('section.question input, section.question select'))
         .filter(e => e.name && (e.tagName === 'SELECT' ? e.value !== '' : e.checked)).map(e => [e.name, e.value])""")
     return {tuple(r) for r in rows}
+
+
+def case_study_only(app, case_id: str = "cs-distrust") -> int:
+    """Put one bundled case study's items in a collection of their own, so a blueprint can draw
+    exactly that case; returns its size."""
+    from lti_tool.extensions import db
+    from lti_tool.models import BankItem
+    with app.app_context():
+        rows = db.session.execute(db.select(BankItem).where(BankItem.case_study == case_id,
+                                                            BankItem.current.is_(True))).scalars().all()
+        for r in rows:
+            r.collection = "case-test"
+        db.session.commit()
+        return len(rows)
+
+
+def prepare_case_assignment(app, live, case_id: str = "cs-distrust", time_limit_minutes=None) -> int:
+    size = case_study_only(app, case_id)
+    prepare_assignment(app, live, sections=[{"filter": {}, "count": size}], time_limit_minutes=time_limit_minutes)
+    from lti_tool.extensions import db
+    from lti_tool.models import Assignment
+    with app.app_context():
+        a = db.session.execute(db.select(Assignment)).scalars().one()
+        a.blueprint = dict(a.blueprint, collections=["case-test"])
+        db.session.commit()
+    return size
+
+
+def no_horizontal_scroll(page) -> list[str]:
+    """Elements wider than the viewport (empty when the page reflows)."""
+    return page.evaluate("""() => {
+        const w = document.documentElement.clientWidth;
+        const out = [];
+        if (document.documentElement.scrollWidth > w) out.push('document ' + document.documentElement.scrollWidth + ' > ' + w);
+        document.querySelectorAll('main *').forEach(e => {
+            if (e.closest('.visually-hidden, .sr-only')) return;
+            const r = e.getBoundingClientRect();
+            if (r.width && r.right > w + 1) out.push(e.outerHTML.slice(0, 120));
+        });
+        return out.slice(0, 5);
+    }""")
+
+
+def screenshot_dir(tmp_path):
+    """Where screenshots go: $RAPPORT_SCREENSHOTS if set (kept as artefacts), else the test's tmp dir."""
+    target = Path(os.environ.get("RAPPORT_SCREENSHOTS") or tmp_path / "screens")
+    target.mkdir(parents=True, exist_ok=True)
+    return target

@@ -53,3 +53,12 @@ class CookielessBrowser:
     def follow_autopost(self, resp):
         f = forms(resp.text)[0]
         return self.post(urljoin(resp.url, f["action"]), f["fields"])
+
+
+def press_start(browser: CookielessBrowser, page):
+    """On an attempt's start page, press Start (the clock starts then); other pages pass through."""
+    from urllib.parse import urljoin
+    starts = [f for f in forms(page.text) if (f["action"] or "").endswith("/start")]
+    if not starts:
+        return page
+    return browser.post(urljoin(page.url, starts[0]["action"]), starts[0]["fields"])

@@ -13,7 +13,7 @@ import requests
 from lti_tool.extensions import db
 from lti_tool.models import Attempt
 from lti_tool.services.bank_store import item_type
-from tests.support.cookieless import CookielessBrowser, forms
+from tests.support.cookieless import CookielessBrowser, forms, press_start
 from tests.support.live import live  # noqa: F401  (fixture)
 
 
@@ -26,6 +26,8 @@ def test_student_journey_reaches_the_practice_gradebook(app, live):
     assert auth.url.startswith(live["lms_url"] + "/authorize")
     page = b.follow_autopost(auth)
     assert page.status_code == 200, page.text
+    assert "/attempt/" in page.url and 'id="start-button"' in page.text  # the start page first
+    page = press_start(b, page)
     assert "/attempt/" in page.url and "Question 10" in page.text
     token = re.search(r'name="lt" value="([^"]+)"', page.text).group(1)
     attempt_id = int(re.search(r"/attempt/(\d+)", page.url).group(1))
@@ -76,8 +78,8 @@ def test_instructor_journey_opens_results_and_is_never_graded(app, live):
     page = b.get(f"{live['tool_url']}/instructor/?lt={token}")
     assert "Preview as a student" in page.text
     f = [f for f in forms(page.text) if f["action"].endswith("/instructor/preview")][0]
-    preview = b.post(urljoin(page.url, f["action"]), f["fields"])
-    assert "instructor preview" in preview.text
+    preview = press_start(b, b.post(urljoin(page.url, f["action"]), f["fields"]))
+    assert "Instructor preview" in preview.text
     f = [f for f in forms(preview.text) if "/submit" in (f["action"] or "")][0]
     done = b.post(urljoin(preview.url, f["action"]), f["fields"])
     assert "Your score" in done.text

@@ -14,7 +14,7 @@ import requests
 from werkzeug.serving import make_server
 
 from lti_tool.demo.platform import create_lms, registration_args
-from tests.support.cookieless import CookielessBrowser, forms
+from tests.support.cookieless import CookielessBrowser, forms, press_start
 
 
 def _free_port():
@@ -55,7 +55,7 @@ def test_serve_platform_add_launch_and_score(tmp_path):
             except requests.ConnectionError:
                 time.sleep(0.2)
         b = CookielessBrowser()
-        page = b.follow_autopost(b.get(lms_url + "/launch/student"))
+        page = press_start(b, b.follow_autopost(b.get(lms_url + "/launch/student")))
         assert page.status_code == 200 and "Question 1" in page.text, page.text[:500]
         form = [f for f in forms(page.text) if f["action"] and f["action"].endswith("/submit")][0]
         # answer nothing: a zero still has to reach the gradebook

@@ -18,9 +18,13 @@ def _instructor(client, platform, **kw):
 
 
 def _student(client, platform, sub="student-1", **kw):
+    """A student launch that also presses Start on the start page (the clock starts then)."""
     resp, _, _ = platform.launch(client, sub=sub, **kw)
     assert resp.status_code == 303
-    return resp.headers["Location"], _token(resp.headers["Location"])
+    loc = resp.headers["Location"]
+    aid = int(re.search(r"/attempt/(\d+)", loc).group(1))
+    assert client.post(f"/attempt/{aid}/start", data={"lt": _token(loc)}).status_code == 303
+    return loc, _token(loc)
 
 
 SETTINGS = {"title": "Alliance quiz", "blueprint_key": "quick-check", "attempts_allowed": "2",

@@ -8,10 +8,14 @@ from lti_tool.services.bank_store import item_type
 from question_bank.vocabulary import TECHNIQUES
 
 
-def _launch(client, platform, **kw):
+def _launch(client, platform, start=True, **kw):
+    """Launch as a student and press Start (unless start=False)."""
     resp, _, _ = platform.launch(client, **kw)
     loc = resp.headers["Location"]
-    return int(re.search(r"/attempt/(\d+)", loc).group(1)), loc.split("lt=")[1]
+    aid, lt = int(re.search(r"/attempt/(\d+)", loc).group(1)), loc.split("lt=")[1]
+    if start:
+        assert client.post(f"/attempt/{aid}/start", data={"lt": lt}).status_code == 303
+    return aid, lt
 
 
 def _set(app, aid, **fields):
