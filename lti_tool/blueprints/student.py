@@ -1,8 +1,9 @@
 """The student's attempt: the question page, autosave, submit, review."""
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 
-from ..extensions import csrf
+from ..extensions import csrf, db
 from ..launch_token import LaunchToken, issue
+from ..models import Attempt
 from ..models.attempts import IN_PROGRESS
 from ..models.base import utcnow
 from ..services import attempts, grade_sync, review
@@ -22,7 +23,7 @@ def attempt_page(attempt_id):
     token = issue(tok)
     if attempt.state != IN_PROGRESS:
         return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=token), code=303)
-    if attempt.opened_at is None:
+    if attempt.opened_at is None and attempt.submit_requested_at is None:
         return _start_page(tok, attempt, token)
     items = review.item_views(attempt)
     return render_template("student/attempt.html", attempt=attempt, items=items,
@@ -145,20 +146,36 @@ def submit(attempt_id):
     return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
 
 
+def _own_attempt(tok, attempt_id):
+    """The token's attempt, or an earlier attempt of the same student on the same link (its review)."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != tok.user_id \
+            or attempt.assignment.resource_link_id != tok.resource_link_id:
+        abort(403, "This attempt does not belong to your launch.")
+    return attempt
+
+
 @bp.get("/attempt/<int:attempt_id>/review")
 def review_page(attempt_id):
     tok = current_token()
-    attempt = attempt_for(tok, attempt_id)
+    attempt = attempt_for(tok, attempt_id) if tok.attempt_id == attempt_id else _own_attempt(tok, attempt_id)
     if attempt.state == IN_PROGRESS:
+        if tok.attempt_id != attempt.id:
+            abort(403, "This attempt does not belong to your launch.")
         return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
     show = review.feedback_visible(attempt)
     acc = attempts.accommodation(tok.context_id, tok.user_id)
     allowed = attempts.attempts_allowed(attempt.assignment, acc)
-    can_retry = allowed is None or attempt.number < allowed or attempt.is_preview
+    latest = attempts.current_attempt(attempt.assignment_id, attempt.user_id)
+    can_retry = (allowed is None or latest.number < allowed or attempt.is_preview) and latest.state != IN_PROGRESS
+    past = review.history(attempt)
+    trend = review.topic_trend([db.session.get(Attempt, h.id) for h in past]) if len(past) > 1 else {}
+    counted = None if attempt.is_preview else grade_sync.gradebook_score(attempt.assignment, attempt.user_id)
     return render_template("student/review.html", attempt=attempt, show=show, token=issue(tok),
                            items=review.item_views(attempt, with_review=show),
                            breakdown=review.breakdown(attempt) if show else None,
-                           can_retry=can_retry, allowed=allowed,
+                           can_retry=can_retry, allowed=allowed, history=past, trend=trend, counted=counted,
+                           percent=review.percent, points=review.points,
                            sync=grade_sync.sync_status(attempt.assignment.resource_link, attempt.user_id))
 
 

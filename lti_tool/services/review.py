@@ -76,12 +76,83 @@ def item_views(attempt: Attempt, with_review: bool = False) -> list[ItemView]:
         if with_review:
             iv.review = {
                 "points": item.points, "max_points": item.max_points,
-                "feedback": t.feedback(item.response),
+                "feedback": [dict(row, state=option_state(row)) for row in t.feedback(item.response)],
                 "your_answer": t.summarise(item.response),
                 "correct_answer": t.summarise(t.correct_response()),
+                "your_lines": answer_lines(t.key, t.summarise(item.response)),
+                "correct_lines": answer_lines(t.key, t.summarise(t.correct_response())),
             }
         out.append(iv)
     return out
+
+
+def option_state(row: dict) -> str:
+    """How one option (or matrix row, or ordered step) of a review reads:
+    right (chosen and right), wrong (chosen and wrong), missed (a key not chosen), left_out (rightly not chosen)."""
+    if "correct" in row:  # a matrix row: right or wrong as a whole
+        return "right" if row["correct"] else ("wrong" if row.get("chosen") else "missed")
+    if "key_position" in row:  # an ordered-response step
+        if row.get("chosen_position") is None:
+            return "missed"
+        return "right" if row["chosen_position"] == row["key_position"] else "wrong"
+    if row.get("chosen"):
+        return "right" if row.get("is_key") else "wrong"
+    return "missed" if row.get("is_key") else "left_out"
+
+
+def answer_lines(kind: str, summary: str) -> list[str]:
+    """A summarised answer as lines to list (a matrix or bow-tie is not one run-on line)."""
+    if not summary or summary == "(no answer)":
+        return []
+    if kind == "ordered_response":
+        return [f"{i}. {step}" for i, step in enumerate(summary.split(" → "), start=1)]
+    if kind in ("dropdown_cloze", "dropdown_rationale"):
+        return [summary]
+    return summary.split("; ")
+
+
+def percent(fraction: float | None) -> str:
+    """One way to show a percentage everywhere: rounded (not truncated) to one decimal, '18.8%'."""
+    value = round((fraction or 0.0) * 100, 1)
+    return f"{value:g}%"
+
+
+def points(value: float | None) -> str:
+    return f"{round(value or 0.0, 2):g}"
+
+
+@dataclass
+class AttemptSummary:
+    id: int
+    number: int
+    submitted_at: object
+    fraction: float
+    score: float          # on the gradebook's scale (the assignment's points possible)
+    reviewable: bool
+    current: bool
+
+
+def history(attempt: Attempt) -> list[AttemptSummary]:
+    """Every submitted attempt of this student on this assignment, oldest first."""
+    rows = db.session.execute(db.select(Attempt).where(
+        Attempt.assignment_id == attempt.assignment_id, Attempt.user_id == attempt.user_id,
+        Attempt.state == GRADED).order_by(Attempt.number)).scalars().all()
+    possible = float(attempt.assignment.points_possible)
+    return [AttemptSummary(a.id, a.number, a.submitted_at, a.fraction or 0.0, (a.fraction or 0.0) * possible,
+                           feedback_visible(a), a.id == attempt.id) for a in rows]
+
+
+def topic_trend(attempts: list[Attempt]) -> dict[str, list[float | None]]:
+    """Per topic, the fraction right in each attempt (None where the attempt had no such item)."""
+    out: dict[str, list] = {}
+    for n, a in enumerate(attempts):
+        totals: dict = defaultdict(lambda: [0.0, 0.0])
+        for item in a.items:
+            totals[item.bank_item.topic][0] += item.points or 0
+            totals[item.bank_item.topic][1] += item.max_points or 0
+        for topic, (got, mx) in totals.items():
+            out.setdefault(topic, [None] * len(attempts))[n] = got / mx if mx else None
+    return dict(sorted(out.items()))
 
 
 def unanswered(attempt: Attempt) -> list[int]:
