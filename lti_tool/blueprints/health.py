@@ -5,7 +5,7 @@ and holds the schema this code expects, Redis answers when configured, and the g
 draining (its oldest due pending row is younger than READY_GRADE_QUEUE_SECONDS). Each check is
 listed in the JSON answer, so the one that fails is named.
 """
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from .. import shared_state
@@ -68,3 +68,11 @@ def readyz():
                 break  # nothing else can be checked without it
     ready = all(c["ok"] for c in checks.values())
     return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
+
+
+@bp.get("/")
+def index():
+    """What Rapport is, for anyone who opens the tool's address directly (no data, no token)."""
+    base = current_app.config["BASE_URL"]
+    return render_template("index.html", login_url=base + "/lti/login", launch_url=base + "/lti/launch",
+                           jwks_url=base + "/lti/jwks")

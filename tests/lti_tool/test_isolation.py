@@ -26,6 +26,7 @@ ROUTES = {
     "health.healthz": (PUBLIC, "liveness, no data"),
     "health.readyz": (PUBLIC, "readiness, no data"),
     "metrics.metrics": (PUBLIC, "Prometheus counts, no personal data; RAPPORT_METRICS_TOKEN restricts it"),
+    "health.index": (PUBLIC, "what Rapport is and the tool URLs, no data"),
     "lti.login": (PUBLIC, "OIDC login initiation: checked against the registrations"),
     "lti.launch": (PUBLIC, "signed id_token; tests/lti_tool/lti/test_launch_conformance.py"),
     "lti.jwks": (PUBLIC, "our public keys"),
