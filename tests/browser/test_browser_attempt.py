@@ -26,6 +26,9 @@ def _assert_third_party_cookies_blocked(browser, frame, live):
 def _first_option_answers(frame):
     """Answer every question with some (not necessarily right) choice, by clicking."""
     for section in frame.locator("section.question").all():
+        if section.locator(".order-keep").count():  # ordered response: keep the order shown
+            section.locator(".order-keep").click()
+            continue
         radios = section.locator("input[type=radio]")
         boxes = section.locator("input[type=checkbox]")
         selects = section.locator("select")

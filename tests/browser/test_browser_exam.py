@@ -112,6 +112,12 @@ def test_start_page_then_one_question_per_page_with_navigator_flags_and_resume(a
     frame.get_by_role("button", name="Submit answers").click()
     wait_for_url(page, frame, "/review")
     assert "100%" in frame.locator("#score").inner_text()
+    # The review's labels: a distractor the student rightly left unticked is not "Incorrect".
+    tags = frame.locator(".feedback .tag").all_inner_texts()
+    assert "Not a correct answer, rightly left out." in tags and "Correct, you chose it." in tags
+    assert not [t for t in tags if t.startswith(("Incorrect", "Wrong", "Correct, you missed"))], tags
+    matrix_lines = frame.locator(".review-item", has=frame.locator(".tag", has_text="Right.")).first.locator(".answer-lines").first
+    assert matrix_lines.locator("li").count() > 1, "a matrix answer is listed row by row"
     _check_widths(side, frame.url, "review", shots, axe_source)
 
 

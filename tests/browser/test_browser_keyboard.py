@@ -13,7 +13,8 @@ FOCUSED = """() => {
   const e = document.activeElement;
   if (!e || e === document.body) return null;
   const out = {tag: e.tagName.toLowerCase(), type: e.type || null, name: e.name || null, value: e.value,
-               checked: !!e.checked, id: e.id || null};
+               checked: !!e.checked, id: e.id || null, cls: e.className || '',
+               order: (e.closest && e.closest('.order-widget')) ? e.closest('.order-widget').dataset.orderPrefix : null};
   if (out.tag === 'select') { out.options = Array.from(e.options).map(o => o.value); out.selectedIndex = e.selectedIndex; }
   if (out.type === 'radio') {
     const group = Array.from(e.form.querySelectorAll('input[type=radio]')).filter(r => r.name === e.name);
@@ -35,12 +36,46 @@ def _desired(app, attempt_id):
         return pairs, types
 
 
+def _tab_to(page, frame, selector):
+    """Move the focus to `selector` with Tab (or Shift+Tab) only."""
+    is_there = f"() => document.activeElement && document.activeElement.matches({selector!r})"
+    for key in ("Tab", "Shift+Tab"):
+        for _ in range(30):
+            if frame.evaluate(is_there):
+                return
+            page.keyboard.press(key)
+    raise AssertionError(f"could not reach {selector} by Tab")
+
+
+def _order_by_keyboard(page, frame, prefix, pairs):
+    """Reorder an ordered-response list with its Up buttons (Enter), focus following the moved step."""
+    by_pos = {int(v): n.split("-pos-", 1)[1] for n, v in pairs if n.startswith(f"{prefix}-pos-")}
+    ids = [by_pos[p] for p in sorted(by_pos)]
+    widget = f'.order-widget[data-order-prefix="{prefix}"]'
+    current = lambda: frame.evaluate(f"() => Array.from(document.querySelectorAll('{widget} .order-list li')).map(li => li.dataset.id)")
+    moved = False
+    for i, oid in enumerate(ids):
+        j = current().index(oid)
+        if j == i:
+            continue
+        _tab_to(page, frame, f'{widget} li[data-id="{oid}"] .order-up')
+        for _ in range(j - i):
+            page.keyboard.press("Enter")
+        moved = True
+    if not moved:
+        _tab_to(page, frame, f"{widget} .order-keep")
+        page.keyboard.press("Enter")
+    assert current() == ids
+    return {f"{prefix}-pos-{oid}" for oid in ids}
+
+
 def _answer_by_keyboard(page, frame, pairs):
     """Tab through the page; at each control, press only keys (Space, arrows, typing) to reach the answer."""
     want = {}
     for name, value in pairs:
         want.setdefault(name, set()).add(value)
     touched = set()
+    ordered = set()
     for _ in range(400):
         page.keyboard.press("Tab")
         f = frame.evaluate(FOCUSED)
@@ -49,6 +84,10 @@ def _answer_by_keyboard(page, frame, pairs):
         if f["id"] == "submit-button":
             return touched
         name = f["name"]
+        if f["order"] and f["order"] not in ordered:
+            ordered.add(f["order"])
+            touched |= _order_by_keyboard(page, frame, f["order"], pairs)
+            continue
         if f["type"] == "radio" and name in want:
             target = f["group"].index(next(iter(want[name])))
             steps = (target - f["index"]) % len(f["group"])

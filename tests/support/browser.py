@@ -121,11 +121,33 @@ def correct_pairs(app, attempt_id) -> set[tuple[str, str]]:
         return pairs
 
 
+def order_by_pointer(frame, prefix: str, ids: list[str]):
+    """Drag the steps of an ordered-response item into `ids` order (HTML5 drag and drop), or keep
+    the order shown if it is already right."""
+    lst = frame.locator(f'.order-widget[data-order-prefix="{prefix}"] .order-list')
+    moved = False
+    for i, oid in enumerate(ids):
+        current = lst.evaluate("l => Array.from(l.children).map(li => li.dataset.id)")
+        if current[i] == oid:
+            continue
+        lst.locator(f'li[data-id="{oid}"]').drag_to(lst.locator("li").nth(i))
+        moved = True
+    if not moved:
+        frame.locator(f'.order-widget[data-order-prefix="{prefix}"] .order-keep').click()
+
+
 def answer_with_pointer(frame, pairs):
-    """Set every answer control to the given (name, value) pairs (Playwright clicks and selects)."""
+    """Set every answer control to the given (name, value) pairs (Playwright clicks, selects and drags)."""
     want: dict[str, set] = {}
+    orders: dict[str, dict[int, str]] = {}
     for name, value in pairs:
+        m = re.match(r"^(q\d+)-pos-(.+)$", name)
+        if m and frame.locator(f'.order-widget[data-order-prefix="{m.group(1)}"] .order-list').count():
+            orders.setdefault(m.group(1), {})[int(value)] = m.group(2)
+            continue
         want.setdefault(name, set()).add(value)
+    for prefix, by_pos in orders.items():
+        order_by_pointer(frame, prefix, [by_pos[p] for p in sorted(by_pos)])
     for box in frame.locator("section.question input[type=radio], section.question input[type=checkbox]").all():
         name, value = box.get_attribute("name"), box.get_attribute("value")
         if value in want.get(name, ()):
