@@ -88,6 +88,18 @@ def test_start_page_then_one_question_per_page_with_navigator_flags_and_resume(a
                       f"{frame.locator(f'#question-{pos} .item').get_attribute('class').split()[1][5:]}",
                       shots, axe_source)
     assert frame.locator("#progress").inner_text() == "10 of 10 answered"
+    # Drag and drop on its own: the last step dragged onto the first goes first, and is saved.
+    pos = int(frame.locator("section.question", has=frame.locator(".order-list")).get_attribute("data-position"))
+    frame.locator(f"#nav-{pos}").click()
+    steps = frame.locator(f"#question-{pos} .order-list li")
+    last = steps.last.get_attribute("data-id")
+    steps.last.drag_to(steps.first)
+    assert steps.first.get_attribute("data-id") == last
+    wait_saved(frame)
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).items[pos - 1].response[0] == last
+    answer_with_pointer(frame, {p for p in pairs if p[0].split("-")[0] == f"q{pos}"})
+    wait_saved(frame)
     with app.app_context():
         assert db.session.get(Attempt, attempt_id).items[0].flagged
 

@@ -132,6 +132,12 @@ def order_by_pointer(frame, prefix: str, ids: list[str]):
             continue
         lst.locator(f'li[data-id="{oid}"]').drag_to(lst.locator("li").nth(i))
         moved = True
+        # Where a drag lands off by one (page scrolled under the pointer), finish with the Up/Down buttons.
+        for _ in range(len(ids)):
+            where = lst.evaluate("l => Array.from(l.children).map(li => li.dataset.id)").index(oid)
+            if where == i:
+                break
+            lst.locator(f'li[data-id="{oid}"] .order-{"up" if where > i else "down"}').click()
     if not moved:
         frame.locator(f'.order-widget[data-order-prefix="{prefix}"] .order-keep').click()
 
