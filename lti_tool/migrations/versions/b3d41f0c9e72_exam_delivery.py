@@ -1,7 +1,7 @@
 """exam delivery: the Start press, flags, case-study locks, delivery mode
 
 Revision ID: b3d41f0c9e72
-Revises: b3d8e1f40c72
+Revises: c51e0a7d2f94
 Create Date: 2026-12-03 08:50:00
 
 - attempt.opened_at: when the student pressed Start (the clock starts then). Attempts that
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = 'b3d41f0c9e72'
-down_revision = 'b3d8e1f40c72'
+down_revision = 'c51e0a7d2f94'
 branch_labels = None
 depends_on = None
 
