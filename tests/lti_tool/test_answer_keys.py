@@ -63,7 +63,9 @@ def whole_bank_attempt(app, client, platform):
     assert resp.status_code == 303, resp.get_data(as_text=True)
     url = resp.headers["Location"]
     attempt_id = int(re.search(r"/attempt/(\d+)", url).group(1))
-    return attempt_id, url, re.search(r"lt=([^&]+)", url).group(1)
+    token = re.search(r"lt=([^&]+)", url).group(1)
+    client.post(f"/attempt/{attempt_id}/start", data={"lt": token})  # past the start page, to the questions
+    return attempt_id, url, token
 
 
 def rewrite_definitions(app, attempt_id, fn):

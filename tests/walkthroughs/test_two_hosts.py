@@ -80,6 +80,9 @@ def test_login_on_one_host_launch_on_the_other_one_grade(database, redis_prefix)
         assert send("POST", "/lti/launch", data={"id_token": id_token, "state": state}).status_code == 401
 
         page = send("GET", f"/attempt/{attempt_id}?lt={token}")
+        assert page.status_code == 200 and 'id="start-button"' in page.text  # the start page first
+        assert send("POST", f"/attempt/{attempt_id}/start", data={"lt": token}).status_code in (200, 303)
+        page = send("GET", f"/attempt/{attempt_id}?lt={token}")
         assert page.status_code == 200 and "Question 1" in page.text
 
         # 3. one autosave per item, alternating hosts; each answer right
