@@ -117,6 +117,12 @@ def init_app(app) -> None:
         return resp
 
 
+def note_attempt(session, kind: str, by: str | None = None) -> None:
+    """For changes written with a Core statement (which the flush hook below cannot see): count
+    `kind` ("started" or "submitted") when the session's transaction commits."""
+    session.info.setdefault("rapport_metrics", []).append((kind, by))
+
+
 def count_attempt_changes(db) -> None:
     """Attempts started and submitted, counted when their transaction commits (a rolled-back
     start counts nothing), whichever service or worker made the change."""

@@ -14,6 +14,7 @@ from question_bank import selection
 from question_bank.types import get_type
 
 from ..extensions import db
+from ..metrics import note_attempt
 from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, ResourceLink, ResponseStep
 from ..models.attempts import GRADED, IN_PROGRESS, SUBMITTED
 from ..models.base import utcnow
@@ -107,6 +108,7 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
     attempt_id = db.session.execute(insert_unless_exists(Attempt).values(**values).returning(Attempt.id)).scalar()
     if attempt_id is None:
         return None
+    note_attempt(db.session, "started")
     items, row_ids = bank_store.drawable(assignment.blueprint.get("collections"))
     by_id = {i.id: i for i in items}
     blueprint = selection.Blueprint.from_dict(assignment.blueprint)
@@ -375,6 +377,7 @@ def submit(attempt_id: int, by: str = "student") -> Attempt:
         if attempt is None:
             raise AttemptError("No such attempt.", 404)
         return attempt
+    note_attempt(db.session, "submitted", by)
     for name, value in (("state", GRADED), ("submitted_at", now), ("submitted_by", by),
                         ("points", attempt.points), ("max_points", attempt.max_points)):
         set_committed_value(attempt, name, value)
