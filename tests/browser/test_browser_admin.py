@@ -78,7 +78,8 @@ def test_admin_pages_by_keyboard_with_no_axe_violations(browser, rapport, axe_so
     # disable a deployment by keyboard
     tab_to(page, lambda f: f.startswith("Disable") and "deployment 2" in f)
     page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    # the page posts and comes back to the same URL: wait for what it says, not for a load event
+    page.get_by_text("Deployment 2 disabled.").wait_for()
     assert "Deployment 2 disabled." in page.inner_text("main")
 
     for path in ("/admin/registration-links", "/admin/keys", "/admin/"):
