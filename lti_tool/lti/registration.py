@@ -49,7 +49,8 @@ class RegistrationError(Exception):
         self.message = message
 
 
-def _loopback(host: str | None) -> bool:
+def is_loopback(host: str | None) -> bool:
+    """localhost, *.localhost or a loopback address: where plain http is acceptable (a lab platform)."""
     if not host:
         return False
     if host == "localhost" or host.endswith(".localhost"):
@@ -77,7 +78,7 @@ def check_platform_url(url, what: str) -> str:
         raise RegistrationError(f"The platform's {what} is not a valid URL: {url}") from None
     if p.scheme not in ("http", "https") or not p.hostname:
         raise RegistrationError(f"The platform's {what} is not a web address: {url}")
-    if p.scheme == "http" and not _loopback(p.hostname):
+    if p.scheme == "http" and not is_loopback(p.hostname):
         raise RegistrationError(f"The platform's {what} uses plain http ({url}); Rapport registers only with "
                                 "platforms served over https.")
     return url

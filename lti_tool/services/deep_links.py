@@ -20,7 +20,7 @@ from ..lti.deep_linking import ASSIGNMENT_PARAM, DeepLinkSettings, resource_link
 from ..lti.tool_config import find_deployment, find_platform
 from ..models import Assignment, Context, Deployment, User
 from . import assignments
-from .launches import lms_due_date_param
+from .launches import lms_due_date_param, upsert
 
 SALT = "rapport.deep-link.v1"
 DL_TOKEN_TTL = 2 * 3600  # time to build an assignment
@@ -56,15 +56,6 @@ def load(raw: str | None) -> DeepLinkSession:
     return DeepLinkSession(user_id, context_id, deployment_id, DeepLinkSettings.from_dict(settings), due)
 
 
-def _upsert(model, **keys):
-    row = db.session.execute(db.select(model).filter_by(**keys)).scalar_one_or_none()
-    if row is None:
-        row = model(**keys)
-        db.session.add(row)
-        db.session.flush()
-    return row
-
-
 def begin(launch: Launch) -> DeepLinkSession:
     """Record the deep-linking launch; only staff of this course may build an activity. Commits."""
     settings = settings_of(launch)
@@ -74,9 +65,9 @@ def begin(launch: Launch) -> DeepLinkSession:
         raise LaunchError("Only instructors of this course can add Rapport activities.", 403)
     platform = find_platform(launch.issuer, launch.client_id)
     deployment = find_deployment(platform, launch.deployment_id)
-    user = _upsert(User, platform_id=platform.id, sub=launch.sub)
+    user = upsert(User, platform_id=platform.id, sub=launch.sub)
     user.name, user.email = launch.name or user.name, launch.email or user.email
-    context = _upsert(Context, deployment_id=deployment.id, context_id=launch.context_id)
+    context = upsert(Context, deployment_id=deployment.id, context_id=launch.context_id)
     context.title = launch.context_title or context.title
     context.label = launch.context_label or context.label
     context.memberships_url = launch.memberships_url or context.memberships_url

@@ -74,8 +74,8 @@ def _record(launch: Launch, items_per_attempt: int) -> LaunchContext:
     user, new_user = _user(platform, launch)
     link = _known_link(deployment, launch)
     if link is None:  # the first launch of this link (or course): create what is missing
-        context = _upsert(Context, deployment_id=deployment.id, context_id=launch.context_id)
-        link = _upsert(ResourceLink, context_id=context.id, resource_link_id=launch.resource_link_id)
+        context = upsert(Context, deployment_id=deployment.id, context_id=launch.context_id)
+        link = upsert(ResourceLink, context_id=context.id, resource_link_id=launch.resource_link_id)
     context = link.context
     # Only values that differ from the stored ones are written.
     context.title, context.label = launch.context_title, launch.context_label
@@ -177,7 +177,8 @@ def context_for(user_id: int, context_id: int, resource_link: ResourceLink, *, i
                          resource_link.assignment, is_staff, is_preview, due_at)
 
 
-def _upsert(model, **keys):
+def upsert(model, **keys):
+    """The row with these keys, created (and flushed) if there is none."""
     row = db.session.execute(db.select(model).filter_by(**keys)).scalar_one_or_none()
     if row is None:
         row = model(**keys)

@@ -2,11 +2,11 @@
 and dynamic registration. Nothing is half-saved: a bad value raises before anything changes."""
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..extensions import db
+from ..lti.registration import is_loopback
 from ..models import Attempt, Deployment, Platform, User
 from ..models.base import utcnow
 
@@ -35,17 +35,6 @@ class PlatformExists(PlatformError):
             f"{platform.id} " + " ".join(f"--{k.replace('_', '-')} {new}" for k, (old, new) in differences.items()),
             "client_id")
         self.platform, self.differences = platform, differences
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_url(value: str | None, field: str, *, required: bool = True) -> str | None:

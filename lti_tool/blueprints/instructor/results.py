@@ -49,7 +49,7 @@ def attempt_view(attempt_id):
                     breakdown=None, in_progress=True)
     return page("instructor/attempt.html", tok, link, "instructor.overview", attempt=attempt,
                 items=review.item_views(attempt, with_review=True), breakdown=review.breakdown(attempt),
-                in_progress=False)
+                in_progress=False, points=review.points)
 
 
 @bp.post("/preview")

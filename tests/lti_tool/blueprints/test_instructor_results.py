@@ -145,7 +145,9 @@ def test_instructor_opens_an_attempt_with_key_and_rationales_but_not_another_cou
     assert "Answers, keys and rationales show here once it is submitted" in page
     answer_and_submit(app, aid, 4)
     page = client.get(f"/instructor/attempts/{aid}?lt={lt}").get_data(as_text=True)
-    assert "Correct answer:" in page and "Student’s answer:" in page and 'class="rationale"' in page
+    assert "<h4>Correct answer</h4>" in page and "<h4>Student’s answer</h4>" in page and 'class="rationale"' in page
+    # the same per-option states as the student's own review, in the instructor's words
+    assert "Correct, the student chose it." in page and "you chose it" not in page
     other, _, _ = platform.launch(client, sub="teacher-2", roles=(INSTRUCTOR,), context_id="course-B", link_id="B")
     lt_b = parse_qs(urlparse(other.headers["Location"]).query)["lt"][0]
     assert client.get(f"/instructor/attempts/{aid}?lt={lt_b}").status_code == 404
