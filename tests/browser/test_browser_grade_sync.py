@@ -1,39 +1,18 @@
 """In real Chromium, inside the practice LMS: the student's results page says where the grade
 is, and the instructor sees an LMS outage as one readable line; the grade arrives by itself."""
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from lti_tool.extensions import db
 from lti_tool.models import GradeSync
-from tests.support.browser import attempt_id_of, launch_in_lms, run_axe, tool_frame, wait_for_url
+from tests.support.browser import attempt_id_of, launch_in_lms, run_axe, screenshots, tool_frame, wait_for_url
 from tests.support.grades import answer_and_submit, make_due
+from tests.support.live import wait_until
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("RAPPORT_SHOTS", "/tmp/rapport-shots"))
-
-
-def _shoot(browser, url, name):
-    """Rapport's page (as the iframe shows it) at laptop and phone widths, for a person to look
-    at; not asserted on."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page()
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 1100})
-        page.goto(url)
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"))
-    page.close()
-
-
-def _wait(predicate, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_gradebook_status_through_an_outage(app, live, browser, axe_source):
@@ -47,10 +26,10 @@ def test_gradebook_status_through_an_outage(app, live, browser, axe_source):
     status = frame.locator("#gradebook-status")
     assert "Waiting to reach your gradebook" in status.inner_text()
     assert run_axe(frame, axe_source) == []
-    _shoot(browser, frame.url, "student-results-waiting")
+    screenshots(browser, frame.url, "student-results-waiting", SHOTS, full_page=False)
 
     with app.app_context():  # the worker has tried and failed at least once
-        assert _wait(lambda: db.session.execute(db.select(GradeSync.tries)).scalar_one() >= 1)
+        assert wait_until(lambda: db.session.execute(db.select(GradeSync.tries)).scalar_one() >= 1)
     page.goto(live["lms_url"] + "/")
     page.get_by_role("link", name="Launch as instructor").click()
     frame = tool_frame(page)
@@ -61,7 +40,7 @@ def test_gradebook_status_through_an_outage(app, live, browser, axe_source):
     assert "has been unreachable since" in text and "1 score waiting" in text
     assert "503" in text and "<" not in text and "nothing to press" in text
     assert run_axe(frame, axe_source) == []
-    _shoot(browser, frame.url, "instructor-outage")
+    screenshots(browser, frame.url, "instructor-outage", SHOTS, full_page=False)
 
     page.goto(live["lms_url"] + "/")  # the course page on its own, nothing loading in its frame
     page.get_by_role("button", name="Bring it back online").click()
@@ -69,7 +48,7 @@ def test_gradebook_status_through_an_outage(app, live, browser, axe_source):
     page.get_by_role("button", name="Take it offline").wait_for(timeout=30_000)
     assert not live["gradebook"].offline
     make_due(app)
-    assert _wait(lambda: bool(live["gradebook"].scores)), "the score never arrived"
+    assert wait_until(lambda: bool(live["gradebook"].scores)), "the score never arrived"
     frame = launch_in_lms(page, live, path_part="/review")
     assert "Sent to your gradebook at" in frame.locator("#gradebook-status").inner_text()
-    _shoot(browser, frame.url, "student-results-sent")
+    screenshots(browser, frame.url, "student-results-sent", SHOTS, full_page=False)

@@ -1,13 +1,12 @@
 """The builder, results and analysis pages in real Chromium inside the practice LMS's cross-site
 iframe: built and returned by keyboard alone, axe finds nothing, and nothing scrolls sideways
 at 320 px (tables scroll inside their own box, as WCAG 1.4.10 allows for data tables)."""
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.browser import run_axe, tool_frame, wait_for_url
+from tests.support.browser import run_axe, screenshots, tool_frame, wait_for_url
 from tests.support.grades import answer_and_submit
 
 pytestmark = pytest.mark.browser
@@ -21,18 +20,6 @@ NO_SIDEWAYS = """() => { const w = document.documentElement.clientWidth;
     if (e.closest('.table-wrap')) return false;
     const r = e.getBoundingClientRect(); return r.width > 0 && r.right > w + 1; });
   return {scroll: document.documentElement.scrollWidth, width: w, wide: wide.slice(0, 5).map(e => e.outerHTML.slice(0, 120))}; }"""
-
-
-def _shoot(browser, url, name):
-    if shutil.which("chromium") is None:
-        return
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page()
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 1000})
-        page.goto(url)
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.close()
 
 
 def _narrow(browser, url):
@@ -61,7 +48,7 @@ def test_builder_by_keyboard_then_results_and_analysis(app, live, browser, axe_s
     wait_for_url(page, frame, "/instructor/deep-link")
     assert run_axe(frame, axe_source) == []
     builder_url = frame.url
-    _shoot(browser, builder_url, "builder")
+    screenshots(browser, builder_url, "builder", SHOTS)
     narrow = _narrow(browser, builder_url)
     assert narrow["scroll"] <= narrow["width"] and not narrow["wide"], narrow
 
@@ -97,7 +84,7 @@ def test_builder_by_keyboard_then_results_and_analysis(app, live, browser, axe_s
     frame.wait_for_selector("text=Sam Student")
     assert run_axe(frame, axe_source) == []
     results_url = frame.url
-    _shoot(browser, results_url, "results")
+    screenshots(browser, results_url, "results", SHOTS)
     narrow = _narrow(browser, results_url)
     assert narrow["scroll"] <= narrow["width"] and not narrow["wide"], narrow
     f = _tab_to(page, frame, lambda f: f["tag"] == "a" and f["text"] == "Item analysis")
@@ -111,7 +98,7 @@ def test_builder_by_keyboard_then_results_and_analysis(app, live, browser, axe_s
         url = analysis_url.replace("/instructor/analysis", f"/instructor/{path}")
         frame.goto(url)
         assert run_axe(frame, axe_source) == [], name
-        _shoot(browser, url, name)
+        screenshots(browser, url, name, SHOTS)
         narrow = _narrow(browser, url)
         assert narrow["scroll"] <= narrow["width"] and not narrow["wide"], (name, narrow)
     page.close()
@@ -136,7 +123,7 @@ def test_analysis_with_charts_passes_axe_and_reflows(app, live, browser, axe_sou
     page.goto(url)
     assert page.locator("svg.chart").count() >= 3
     assert run_axe(page, axe_source) == []
-    _shoot(browser, url, "analysis-charts")
+    screenshots(browser, url, "analysis-charts", SHOTS)
     narrow = _narrow(browser, url)
     assert narrow["scroll"] <= narrow["width"] and not narrow["wide"], narrow
     page.close()

@@ -216,3 +216,15 @@ def screenshot_dir(tmp_path):
     target = Path(os.environ.get("RAPPORT_SCREENSHOTS") or tmp_path / "screens")
     target.mkdir(parents=True, exist_ok=True)
     return target
+
+
+def screenshots(browser, url: str, name: str, folder: Path, full_page: bool = True) -> None:
+    """Open `url` on its own at laptop and phone widths and save a screenshot of each, for a
+    person to look at (never asserted on)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page()
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.goto(url)
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=full_page)
+    page.close()

@@ -7,6 +7,7 @@ a real LMS. Used by tests/walkthroughs and tests/browser.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
@@ -49,3 +50,14 @@ def live(app):
     env = start_live(app)
     yield env
     env["stop"]()
+
+
+def wait_until(predicate, timeout: float = 15) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds pass (the grade worker and the
+    servers run in other threads)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

@@ -5,25 +5,15 @@ CSV -> item analysis."""
 import csv
 import io
 import re
-import time
 from urllib.parse import urljoin
 
 from lti_tool.extensions import db
 from lti_tool.models import Assignment, Attempt
 from tests.support.cookieless import CookielessBrowser, forms
 from tests.support.grades import answer_and_submit
-from tests.support.live import live  # noqa: F401  (fixture)
+from tests.support.live import live, wait_until  # noqa: F401  (fixture)
 
 DL_ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
-
-
-def _wait(predicate, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def add_activity(b, live, title="Week 5: alliance check", points="20"):
@@ -68,7 +58,7 @@ def test_deep_link_then_students_then_results_csv_and_analysis(app, live):
         assert a.resource_link.resource_link_id == link_id and a.points_possible == 20
         assert {len(x.items) for x in db.session.execute(db.select(Attempt).filter_by(assignment_id=a.id)).scalars()} == {10}
     lineitem = gb.activities[link_id]["lineitem_id"]
-    assert _wait(lambda: len(gb.latest(lineitem)) == 2), "the two scores never reached the gradebook"
+    assert wait_until(lambda: len(gb.latest(lineitem)) == 2), "the two scores never reached the gradebook"
     assert {s["score"]["scoreMaximum"] for s in gb.latest(lineitem).values()} == {20}
 
     # The instructor opens the activity: results with the whole roster and delivered grades.
@@ -79,7 +69,7 @@ def test_deep_link_then_students_then_results_csv_and_analysis(app, live):
     for name in ("Sam Student", "Ana Alvarez", "Ben Okafor", "Chloe Chen"):
         assert name in text
     assert "Iris Instructor" not in text and "Tomas Assistant" not in text and "2 staff not listed" in text
-    assert _wait(lambda: b.get(results.url).text.count("in gradebook") == 2)
+    assert wait_until(lambda: b.get(results.url).text.count("in gradebook") == 2)
     token = re.search(r'name="lt" value="([^"]+)"', text).group(1)
 
     csv_text = b.get(f"{live['tool_url']}/instructor/results.csv?lt={token}").text
