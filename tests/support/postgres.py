@@ -1,6 +1,7 @@
 """PostgreSQL for tests: a fresh database per test module, emptied between tests, and an in-test
 platform registered in it. Tests using these skip with a reason where no PostgreSQL answers."""
 import os
+from contextlib import contextmanager
 import uuid
 
 import pytest
@@ -23,17 +24,25 @@ PG_MARKS = [pytest.mark.postgres,
             pytest.mark.skipif(not _pg_available(), reason="PostgreSQL not reachable at " + PG_ADMIN)]
 
 
-@pytest.fixture(scope="module")
-def pg_url():
+@contextmanager
+def fresh_database(prefix: str = "rapport_test"):
+    """A new, empty PostgreSQL database for the duration; its SQLAlchemy URL."""
     import psycopg
-    name = f"rapport_test_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = PG_ADMIN.replace("+psycopg", "")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

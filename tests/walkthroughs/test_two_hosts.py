@@ -6,7 +6,6 @@ although each host runs its own grade worker."""
 import json
 import re
 import time
-import uuid
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -16,7 +15,7 @@ from config import settings_for_tests
 from tests.support.cluster import Cluster
 from tests.support.forms import form_fields
 from tests.support.platform import TestPlatform
-from tests.support.postgres import PG_ADMIN, PG_MARKS
+from tests.support.postgres import PG_MARKS, fresh_database
 from tests.support.redis import REDIS_URL, redis_prefix  # noqa: F401 (fixture)
 
 pytestmark = PG_MARKS
@@ -24,14 +23,8 @@ pytestmark = PG_MARKS
 
 @pytest.fixture
 def database():
-    import psycopg
-    name = f"rapport_hosts_{uuid.uuid4().hex[:8]}"
-    admin = PG_ADMIN.replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("rapport_hosts") as url:
+        yield url
 
 
 def test_login_on_one_host_launch_on_the_other_one_grade(database, redis_prefix):  # noqa: F811

@@ -4,25 +4,18 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 
-from tests.support.postgres import PG_ADMIN, PG_MARKS
+from tests.support.postgres import PG_MARKS, fresh_database
 
 pytestmark = PG_MARKS
 
 
 @pytest.fixture
 def fresh_pg():
-    import psycopg
-    name = f"rapport_deploy_{uuid.uuid4().hex[:8]}"
-    admin = PG_ADMIN.replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("rapport_deploy") as url:
+        yield url
 
 
 def test_three_hosts_upgrading_at_once_all_succeed(fresh_pg, tmp_path):
