@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import gift, moodle_xml, qti
+from . import gift, moodle_xml, moodle_xml_export, qti, qti_export
 from .common import (MAX_IMPORT_BYTES, ExportResult, FormatError, ImportReport, Note, Progress,
                      Skipped, finish)
 
@@ -27,7 +27,7 @@ __all__ = ["FORMATS", "ExportResult", "FormatError", "ImportReport", "Note", "Sk
            "detect_format", "export_items", "import_bytes", "import_file"]
 
 _READERS = {"moodle_xml": moodle_xml.read, "gift": gift.read, "qti": qti.read}
-_WRITERS = {"moodle_xml": moodle_xml.write, "qti": qti.write}
+_WRITERS = {"moodle_xml": moodle_xml_export.write, "qti": qti_export.write}
 FORMATS = tuple(_READERS)
 EXPORT_FORMATS = tuple(_WRITERS)
 _ALIASES = {"moodle": "moodle_xml", "xml": "moodle_xml", "qti3": "qti", "qti21": "qti",

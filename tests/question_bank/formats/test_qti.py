@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from question_bank.formats import FormatError, export_items, import_bytes, import_file
-from question_bank.formats.qti import item_xml
+from question_bank.formats.qti_export import item_xml
 from tests.question_bank.formats.files import roundtrip_case, roundtrip_items  # noqa: F401 (fixtures)
 
 SAMPLES = Path(__file__).parent / "samples"

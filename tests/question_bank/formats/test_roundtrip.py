@@ -4,7 +4,7 @@ import pytest
 
 from question_bank.bank import content_hash, load_bank
 from question_bank.formats import export_items, import_bytes
-from question_bank.formats.moodle_xml import EXPORTABLE as MOODLE_TYPES
+from question_bank.formats.moodle_xml_export import EXPORTABLE as MOODLE_TYPES
 from question_bank.types import REGISTRY
 from tests.question_bank.formats.files import roundtrip_case, roundtrip_items  # noqa: F401 (fixtures)
 
