@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,7 +17,7 @@ from ..metrics import note_attempt
 from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, ResourceLink, ResponseStep
 from ..models.attempts import GRADED, IN_PROGRESS, SUBMITTED
 from ..models.base import utcnow
-from . import bank_store, grade_sync, grading
+from . import bank_store, exposure, grade_sync, grading
 from .launches import LaunchContext
 from .rows import adopt, commit_keeping_loaded, insert_unless_exists
 
@@ -114,7 +113,9 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
     blueprint = selection.Blueprint.from_dict(assignment.blueprint)
     rng = random.Random(selection.seed_for(attempt_id, secret))
     seen = frozenset() if lc.new_user else _seen(lc)
-    drawn = selection.draw(blueprint, items, rng, seen_ids=seen, exposure=_exposure(assignment.id))
+    served = exposure.counts()
+    drawn = selection.draw(blueprint, items, rng, seen_ids=seen, exposure=served.get(assignment.id))
+    served.note_drawn(assignment.id, drawn)
     rows = []
     for position, item_id in enumerate(drawn, start=1):
         item = by_id[item_id]
@@ -268,14 +269,6 @@ def _seen(lc: LaunchContext) -> frozenset[str]:
          .join(ResourceLink, ResourceLink.id == Assignment.resource_link_id)
          .where(Attempt.user_id == lc.user.id, ResourceLink.context_id == lc.context.id))
     return frozenset(db.session.execute(q).scalars())
-
-
-def _exposure(assignment_id: int) -> dict[str, int]:
-    """How often each item was served in this resource link."""
-    q = (db.select(BankItem.item_id, func.count()).join(AttemptItem, AttemptItem.bank_item_id == BankItem.id)
-         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-         .where(Attempt.assignment_id == assignment_id).group_by(BankItem.item_id))
-    return dict(db.session.execute(q).all())
 
 
 def grace() -> timedelta:
