@@ -70,7 +70,7 @@ def db_select_oldest(GradeSync, pending, now):
     return db.select(func.min(GradeSync.next_try_at)).where(GradeSync.status == pending, GradeSync.next_try_at <= now)
 
 
-def _registry() -> CollectorRegistry:
+def _registry(with_queue: bool = True) -> CollectorRegistry:
     registry = CollectorRegistry()
     # Multiprocess only if prometheus_client chose it at import (the variable was set before):
     # a variable set later, in a process already counting in memory, must not hide its counts.
@@ -81,8 +81,36 @@ def _registry() -> CollectorRegistry:
         from prometheus_client import REGISTRY
         for collector in list(REGISTRY._collector_to_names):
             registry.register(collector)
-    registry.register(GradeQueueCollector())
+    if with_queue:
+        registry.register(GradeQueueCollector())
     return registry
+
+
+class _InAppContext:
+    """A collector that reads the database (the grade queue) outside a request: the worker's
+    metrics server answers scrapes in its own thread."""
+
+    def __init__(self, app, collector):
+        self.app, self.collector = app, collector
+
+    def collect(self):
+        with self.app.app_context():
+            from .extensions import db
+            try:
+                yield from self.collector.collect()
+            finally:
+                db.session.remove()
+
+
+def serve_worker_metrics(app, host: str, port: int):
+    """`rapport worker --metrics-port`: the worker's counters (grade delivery tries) and the grade
+    queue's gauges over HTTP, for a worker on a host that serves no web requests. Returns the
+    server (shutdown() stops it)."""
+    from prometheus_client import start_http_server
+    registry = _registry(with_queue=False)
+    registry.register(_InAppContext(app, GradeQueueCollector()))
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    return server
 
 
 @bp.get("/metrics")

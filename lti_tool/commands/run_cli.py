@@ -126,12 +126,21 @@ def serve(host, port, no_worker):
 
 
 @click.command()
-def worker():
+@click.option("--metrics-port", type=click.IntRange(1, 65535), envvar="RAPPORT_WORKER_METRICS_PORT",
+              help="Serve this worker's Prometheus metrics on this port [env RAPPORT_WORKER_METRICS_PORT; default: none].")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, envvar="RAPPORT_WORKER_METRICS_HOST",
+              help="Address for --metrics-port (keep it private: there is no token on it).")
+def worker(metrics_port, metrics_host):
     """Deliver queued grades and submit overdue attempts until stopped."""
     from ..grades.worker import run_forever
     from .. import logs
     app = ready_app()
     logs.configure(app.config["LOG_FORMAT"])
+    if metrics_port:
+        from ..metrics import serve_worker_metrics
+        check_port_free(metrics_host, metrics_port, "pick another with --metrics-port")
+        serve_worker_metrics(app, metrics_host, metrics_port)
+        click.echo(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo("grade worker running")

@@ -295,3 +295,30 @@ def test_demo_keeps_its_own_database(tmp_path):
         out, err = _stop(proc)
     assert (tmp_path / "demo.db").exists()
     assert not (tmp_path / "real.db").exists() and not (tmp_path / "rapport.db").exists()
+
+
+def test_worker_serves_its_metrics_on_a_port(upgraded):
+    """A worker on a host without web processes still reports grade deliveries and the queue."""
+    port = free_port()
+    e = dict(os.environ, RAPPORT_INSTANCE_PATH=str(upgraded))
+    for k in ("RAPPORT_DATABASE_URL", "RAPPORT_BASE_URL", "PROMETHEUS_MULTIPROC_DIR"):
+        e.pop(k, None)
+    proc = subprocess.Popen(RAPPORT + ["worker", "--metrics-port", str(port)], env=e, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert _wait_ready(f"http://127.0.0.1:{port}/metrics", proc), proc.stderr.read() if proc.poll() is not None else ""
+        body = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        out, err = _stop(proc)
+    assert "rapport_grade_sync_oldest_pending_seconds 0.0" in body, body[-2000:]
+    assert "rapport_grade_delivery_tries_total" in body
+    assert f"worker metrics on http://127.0.0.1:{port}/metrics" in out and "Traceback" not in err
+
+
+def test_worker_metrics_port_in_use_is_one_line(upgraded):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = run(["worker", "--metrics-port", str(port)], upgraded)
+    one_line_error(r, f"port {port} on 127.0.0.1 is already in use", "--metrics-port")
