@@ -70,6 +70,21 @@ FLOOR_APP = textwrap.dedent('''
     def launch():
         claims = jwt.decode(request.form["id_token"], KEY, algorithms=["RS256"], options={"verify_aud": False})
         return render_template_string(PAGE, title=claims["sub"], items=ITEMS)
+
+    # The ceiling: an LTI launch's three requests, each doing only the least it must (no
+    # database, no state): login redirects, launch verifies and redirects, the page renders.
+    @app.post("/ceiling/login")
+    def ceiling_login():
+        return "", 302, {"Location": "/ceiling/launch?state=" + request.form["login_hint"]}
+
+    @app.post("/ceiling/launch")
+    def ceiling_launch():
+        claims = jwt.decode(request.form["id_token"], KEY, algorithms=["RS256"], options={"verify_aud": False})
+        return "", 303, {"Location": "/ceiling/page?sub=" + claims["sub"]}
+
+    @app.get("/ceiling/page")
+    def ceiling_page():
+        return render_template_string(PAGE, title=request.args["sub"], items=ITEMS)
 ''')
 
 BARE_APP = textwrap.dedent('''
@@ -285,6 +300,17 @@ class Bench:
                 raise RuntimeError(f"floor {status}")
         self.results["floor"] = drive(self.seconds, floor_step)
 
+        # The ceiling: the same three requests a launch needs, each doing the least it can.
+        def ceiling_step(n, i):
+            sub = f"ceiling-{n}-{i}"
+            status, _, _ = request(floor_port, "POST", "/ceiling/login", {"login_hint": sub})
+            claims = p.claims(uuid.uuid4().hex, sub=sub)
+            status2, loc, _ = request(floor_port, "POST", "/ceiling/launch", {"id_token": p.sign(claims)})
+            status3, _, _ = request(floor_port, "GET", loc)
+            if (status, status2, status3) != (302, 303, 200):
+                raise RuntimeError(f"ceiling {status} {status2} {status3}")
+        self.results["ceiling"] = drive(self.seconds, ceiling_step)
+
         run_id = uuid.uuid4().hex[:6]
 
         def launch_step(n, i):
@@ -393,9 +419,14 @@ class Bench:
         sub_rps, sub_p95, sub_err = r["submit"]
         ok = lambda v: "met" if v else "NOT met"  # noqa: E731
         print(f"{self.label:10s} floor (verify RS256 + render 10 items) {floor_rps:6.1f} req/s, p95 {floor_p95 * 1000:6.0f} ms")
+        ceil_rps, ceil_p95, _ = r["ceiling"]
+        print(f"{self.label:10s} ceiling (the launch's 3 requests, each doing the least) {ceil_rps:6.1f} /s = "
+              f"{ceil_rps / floor_rps:.2f}x floor, p95 {ceil_p95 * 1000:6.0f} ms = {ceil_p95 / floor_p95:.1f}x: "
+              "the most any LTI tool can reach against this floor")
         print(f"{self.label:10s} full launch (login+launch+first page) {launch_rps:6.1f} /s = {launch_rps / floor_rps:.2f}x floor "
               f"(target 0.6x: {ok(launch_rps >= 0.6 * floor_rps)}), p95 {launch_p95 * 1000:6.0f} ms = "
-              f"{launch_p95 / floor_p95:.1f}x floor's (target 2x: {ok(launch_p95 <= 2 * floor_p95)}), {launch_err} errors")
+              f"{launch_p95 / floor_p95:.1f}x floor's (target 2x: {ok(launch_p95 <= 2 * floor_p95)}), {launch_err} errors; "
+              f"{launch_rps / ceil_rps:.2f}x the ceiling")
         print(f"{self.label:10s} bare insert route {bare_rps:6.1f} req/s")
         print(f"{self.label:10s} autosave {save_rps:6.1f} req/s = {save_rps / bare_rps:.2f}x bare (target 0.5x: "
               f"{ok(save_rps >= 0.5 * bare_rps)}), p95 {save_p95 * 1000:.0f} ms, {save_err} errors")
