@@ -279,8 +279,9 @@ def overdue(attempt: Attempt, now: datetime | None = None) -> bool:
     return attempt.deadline_at is not None and (now or utcnow()) > attempt.deadline_at + grace()
 
 
-def save_response(attempt: Attempt, position: int, seq: int, response) -> SaveResult:
-    """Idempotent and out-of-order safe: every save is logged; only a newer seq replaces the answer."""
+def save_response(attempt: Attempt, position: int, seq: int, response, commit: bool = True) -> SaveResult:
+    """Idempotent and out-of-order safe: every save is logged; only a newer seq replaces the answer.
+    commit=False leaves the commit to the caller (several answers in one transaction)."""
     if attempt.state != IN_PROGRESS:
         raise AttemptError("This attempt has already been submitted; the answer was not changed.", 409)
     if overdue(attempt):
@@ -316,7 +317,8 @@ def save_response(attempt: Attempt, position: int, seq: int, response) -> SaveRe
     if applied:  # what the row now holds, so the rest of the request need not read it again
         set_committed_value(item, "response", response)
         set_committed_value(item, "response_seq", seq)
-    commit_keeping_loaded()
+    if commit:
+        commit_keeping_loaded()
     return SaveResult(applied, seq if applied else max(item.response_seq, seq), now)
 
 
@@ -326,10 +328,17 @@ def save_unsaved(attempt: Attempt, responses: dict) -> None:
     if overdue(attempt) or (attempt.opened_at is None and attempt.assignment.time_limit_minutes):
         return
     frontiers = case_frontiers(attempt)
+    saved = False
     for item in attempt.items:
         response = responses.get(item.position)
         if item.response is None and response is not None and item.locked_at is None and reached(item, frontiers):
-            save_response(attempt, item.position, item.response_seq + 1, response)
+            try:  # one transaction for them all: a 25-question form without JavaScript was 25 commits
+                save_response(attempt, item.position, item.response_seq + 1, response, commit=False)
+            except AttemptError:
+                continue  # an answer the item refuses: grade whatever was autosaved for it
+            saved = True
+    if saved:
+        commit_keeping_loaded()
 
 
 def request_submit(attempt: Attempt) -> None:

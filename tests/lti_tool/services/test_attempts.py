@@ -127,3 +127,25 @@ def test_seen_items_are_avoided_on_the_next_attempt(client, platform, app):
         nxt = attempts.start_or_resume(lc, "secret", new=True)
         assert nxt.id != aid
         assert first_ids.isdisjoint({i.bank_item.item_id for i in nxt.items})
+
+
+def test_answers_sent_with_the_submit_form_are_kept_in_one_commit(client, platform, app):
+    """Without JavaScript every answer arrives with the submit: one transaction, not one per
+    question; an answer the item refuses is skipped and the rest are kept."""
+    from tests.support.queries import counting
+    aid = _launch_attempt(client, platform, app)
+    with app.app_context():
+        attempt = attempts.load(aid)
+        frontiers = attempts.case_frontiers(attempt)
+        open_items = [i for i in attempt.items if attempts.reached(i, frontiers)]
+        assert len(open_items) >= 3
+        responses = {i.position: item_type(i.bank_item).correct_response() for i in open_items}
+        bad = open_items[0].position
+        responses[bad] = {"no such": "shape"}
+        with counting(db.engine) as log:
+            attempts.save_unsaved(attempt, responses)
+        assert log.commits == 1, log.report()
+        db.session.expire_all()
+        stored = {i.position: i.response for i in attempts.load(aid).items}
+        assert stored[bad] is None
+        assert all(stored[p] == r for p, r in responses.items() if p != bad)
