@@ -54,7 +54,7 @@ SETTINGS = {
     "intellectual disability or autism": r"intellectual disability|autism|autistic",
     "racism, discrimination": r"racis|racial|discriminat|\bslur\b|prejudice|stigma",
     "poverty, housing": r"poverty|homeless|housing|shelter|eviction|cannot afford|can't afford|income",
-    "faith, religion": r"\bfaith|religio|\bprayer|\bpray|church|mosque|temple|synagogue|imam|pastor|rabbi|spiritual|ramadan|muslim|christian|jewish|hindu|buddhist",
+    "faith, religion": r"\bfaith|religio|\bprayer|\bpray|church|mosque|temple|synagogue|imam|pastor|rabbi|spiritual|ramadan|muslim|christian|jewish|hindu|buddhist|sikh",
     "sexual and gender minorities": r"transgender|nonbinary|non-binary|\bgay\b|lesbian|bisexual|\bqueer|lgbt|pronoun|her wife|his husband",
     "interpreter": r"interpreter",
     "trauma": r"trauma|ptsd|abuse|assault|restrain",
