@@ -4,8 +4,8 @@ from wtforms import (BooleanField, DateTimeLocalField, DecimalField, FieldList, 
                      SelectField, SelectMultipleField, StringField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..services.assignments import (DIFFICULTY_CHOICES, FEEDBACK_LABELS, GRADING_LABELS, SKILL_CHOICES,
-                                    TOPIC_CHOICES, TYPE_CHOICES)
+from ..services.assignments import (DELIVERY_LABELS, DIFFICULTY_CHOICES, FEEDBACK_LABELS, GRADING_LABELS,
+                                    SKILL_CHOICES, TOPIC_CHOICES, TYPE_CHOICES)
 
 ROWS = 6  # rows of a custom question set
 
@@ -44,6 +44,9 @@ class AssignmentForm(FlaskForm):
         Optional(), NumberRange(1, 600, "The time limit must be between 1 and 600 minutes.")])
     grading_method = SelectField("Grade sent to the gradebook", choices=list(GRADING_LABELS.items()))
     feedback_policy = SelectField("Show rationales to students", choices=list(FEEDBACK_LABELS.items()))
+    # "" is the model's None: one question per page when the set is timed, all on one page when not.
+    delivery = SelectField("How questions are shown", choices=list(DELIVERY_LABELS.items()),
+                           filters=[lambda v: v or ""])
     points_possible = DecimalField("Points possible", places=2, default=10, validators=[
         InputRequired("Enter the points possible."), NumberRange(0.01, 1000, "Points possible must be between 0.01 and 1000.")])
     shuffle_options = BooleanField("Shuffle the answer options (items that must keep their order stay as written)",

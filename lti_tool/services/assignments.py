@@ -28,6 +28,11 @@ CUSTOM, CURRENT = "custom", "current"
 GRADING_LABELS = {"highest": "Highest attempt", "latest": "Latest attempt", "first": "First attempt",
                   "average": "Average of attempts"}
 FEEDBACK_LABELS = {"after_submit": "After each submission", "after_due": "After the due date", "never": "Never"}
+# Assignment.delivery; "" stands for None (one per page when timed, as the NCLEX; all on one page when not).
+DELIVERY_MODES = ("one_per_page", "all_on_one_page")
+DELIVERY_LABELS = {"": "Automatic: one per page when there is a time limit, otherwise all on one page",
+                   "one_per_page": "One question per page, with a question navigator",
+                   "all_on_one_page": "All questions on one page"}
 TYPE_LABELS = {
     "multiple_choice": "Multiple choice", "select_all": "Select all that apply", "select_n": "Select N",
     "ordered_response": "Ordered response", "dropdown_cloze": "Drop-down cloze",
@@ -74,6 +79,7 @@ class Settings:
     sections: list[dict] = field(default_factory=list)  # custom: [{"filter": {...}, "count": n}]
     shuffle_options: bool = True
     due_at: datetime | None = None
+    delivery: str | None = None  # one of DELIVERY_MODES, or None for automatic
 
 
 @dataclass
@@ -171,6 +177,8 @@ def check(assignment: Assignment, s: Settings) -> tuple[dict | None, list[str]]:
         problems.append("Choose when students see rationales from the list.")
     if s.points_possible is None or s.points_possible <= 0:
         problems.append("Points possible must be more than 0.")
+    if s.delivery is not None and s.delivery not in DELIVERY_MODES:
+        problems.append("Choose how questions are shown from the list.")
     return blueprint, problems
 
 
@@ -220,6 +228,7 @@ def save(assignment: Assignment, s: Settings, *, lms_sends_due_date: bool = Fals
     assignment.points_possible, assignment.time_limit_minutes = float(s.points_possible), s.time_limit_minutes
     assignment.shuffle_options = s.shuffle_options
     assignment.due_at = s.due_at
+    assignment.delivery = s.delivery
     assignment.configured_at = utcnow()
     if assignment.id is None:
         db.session.add(assignment)

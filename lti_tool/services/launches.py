@@ -165,7 +165,8 @@ def _bind_built(launch: Launch, context: Context, link: ResourceLink) -> Assignm
                       attempts_allowed=built.attempts_allowed, grading_method=built.grading_method,
                       feedback_policy=built.feedback_policy, points_possible=built.points_possible,
                       time_limit_minutes=built.time_limit_minutes, due_at=built.due_at,
-                      shuffle_options=built.shuffle_options, configured_at=built.configured_at)
+                      shuffle_options=built.shuffle_options, delivery=built.delivery,
+                      configured_at=built.configured_at)
     db.session.add(copy)
     return copy
 

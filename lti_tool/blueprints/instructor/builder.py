@@ -63,7 +63,7 @@ def _settings(form: AssignmentForm) -> assignments.Settings:
         grading_method=form.grading_method.data, feedback_policy=form.feedback_policy.data,
         points_possible=float(form.points_possible.data), time_limit_minutes=form.time_limit_minutes.data,
         collections=form.collections.data or None, title=form.title.data, sections=form.custom_sections(),
-        shuffle_options=bool(form.shuffle_options.data), due_at=due)
+        shuffle_options=bool(form.shuffle_options.data), due_at=due, delivery=form.delivery.data or None)
 
 
 def _availability(form: AssignmentForm) -> list[int | None]:

@@ -147,3 +147,42 @@ def test_shuffle_off_keeps_options_as_written_but_never_an_ordered_responses_key
                 assert item.presentation["order"] == written
             else:
                 assert item.presentation["order"] != list(d["key"])
+
+
+def test_delivery_mode_is_the_instructors_choice(client, platform, app):
+    lt = _teacher(client, platform)
+    page = client.get(f"/instructor/settings?lt={lt}").get_data(as_text=True)
+    # Automatic until chosen: the model's None, shown as the first option, selected.
+    assert re.search(r'<select[^>]*id="delivery"[^>]*>\s*<option selected value="">Automatic', page)
+    timed = dict(SETTINGS, lt=lt, time_limit_minutes="30")
+    assert client.post("/instructor/settings", data=dict(timed, delivery="all_on_one_page")).status_code == 303
+    with app.app_context():
+        assert db.session.execute(db.select(Assignment)).scalar_one().delivery == "all_on_one_page"
+    page = client.get(f"/instructor/settings?lt={lt}").get_data(as_text=True)
+    assert '<option selected value="all_on_one_page">' in page
+
+    # A timed set the instructor wants on one page is shown on one page.
+    aid = _student_attempt(client, platform, app, "s1")
+    resp, _, _ = platform.launch(client, sub="s1")
+    slt = _token(resp.headers["Location"])
+    client.post(f"/attempt/{aid}/start", data={"lt": slt})
+    assert 'data-mode="all_on_one_page"' in client.get(f"/attempt/{aid}?lt={slt}").get_data(as_text=True)
+
+    # Back to automatic: timed, so one per page (as the NCLEX), for the attempt in progress too.
+    assert client.post("/instructor/settings", data=dict(timed, delivery="")).status_code == 303
+    with app.app_context():
+        assert db.session.execute(db.select(Assignment)).scalar_one().delivery is None
+    assert 'data-mode="one_per_page"' in client.get(f"/attempt/{aid}?lt={slt}").get_data(as_text=True)
+    assert client.post("/instructor/settings", data=dict(SETTINGS, lt=lt, delivery="one_per_page")).status_code == 303
+    assert 'data-mode="one_per_page"' in client.get(f"/attempt/{aid}?lt={slt}").get_data(as_text=True)
+
+    # Not a choice on the list: refused in words, nothing saved.
+    resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=lt, delivery="scroll"))
+    assert resp.status_code == 400 and "How questions are shown: Not a valid choice" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(db.select(Assignment)).scalar_one().delivery == "one_per_page"
+    # A student's token cannot change it.
+    resp = client.post("/instructor/settings", data=dict(SETTINGS, lt=slt, delivery="all_on_one_page"))
+    assert resp.status_code == 403
+    with app.app_context():
+        assert db.session.execute(db.select(Assignment)).scalar_one().delivery == "one_per_page"

@@ -138,7 +138,8 @@ def test_the_first_launch_of_the_new_link_opens_the_built_assignment(client, pla
 
 def test_a_copied_link_gets_its_own_copy_and_another_tenant_gets_nothing(client, platform, app):
     dl = _builder(client, platform)
-    _, token = _returned(client.post("/instructor/deep-link", data=dict(BUILD, dl=dl)).get_data(as_text=True))
+    _, token = _returned(client.post("/instructor/deep-link", data=dict(BUILD, dl=dl, delivery="one_per_page"))
+                         .get_data(as_text=True))
     custom = _verify(app, token, platform.issuer)[DL_ITEMS][0]["custom"]
     platform.launch(client, sub="student-1", link_id="orig", claims_overrides={LTI + "custom": custom})
     platform.launch(client, sub="student-2", link_id="copy", context_id="course-2", claims_overrides={LTI + "custom": custom})
@@ -153,6 +154,7 @@ def test_a_copied_link_gets_its_own_copy_and_another_tenant_gets_nothing(client,
         rows = {a.resource_link.resource_link_id: a for a in db.session.execute(db.select(Assignment)).scalars()}
         assert rows["orig"].title == rows["copy"].title == BUILD["title"] and rows["orig"].id != rows["copy"].id
         assert rows["copy"].points_possible == 25
+        assert rows["orig"].delivery == rows["copy"].delivery == "one_per_page"  # chosen in the builder, copied
         assert rows["stolen"].title != BUILD["title"] and rows["stolen"].configured_at is None
 
 
