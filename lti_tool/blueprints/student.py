@@ -7,6 +7,7 @@ from ..models import Attempt
 from ..models.attempts import IN_PROGRESS
 from ..models.base import utcnow
 from ..services import attempts, grade_sync, review
+from ..services.lms_frame import lms_origins
 from ..services.bank_store import item_type
 from ..services.launches import context_for
 from .auth import attempt_for, current_token
@@ -30,7 +31,8 @@ def attempt_page(attempt_id):
                            token=token, unanswered=review.unanswered(attempt),
                            mode=attempt.assignment.delivery_mode, can_extend=attempts.can_extend(attempt),
                            extension_minutes=attempts.EXTENSION_MINUTES,
-                           grace=current_app.config["SUBMIT_GRACE_SECONDS"])
+                           grace=current_app.config["SUBMIT_GRACE_SECONDS"],
+                           lms_origins=lms_origins(tok.resource_link_id))
 
 
 def _start_page(tok, attempt, token):
@@ -41,7 +43,7 @@ def _start_page(tok, attempt, token):
     return render_template("student/start.html", attempt=attempt, assignment=a, token=token,
                            questions=len(attempt.items), cases=len(cases), allowed=allowed,
                            limit=attempts.time_limit_minutes(a, acc), accommodated=bool(acc and acc.time_multiplier > 1),
-                           mode=a.delivery_mode)
+                           mode=a.delivery_mode, lms_origins=lms_origins(tok.resource_link_id))
 
 
 @bp.post("/attempt/<int:attempt_id>/start")
@@ -176,7 +178,8 @@ def review_page(attempt_id):
                            breakdown=review.breakdown(attempt) if show else None,
                            can_retry=can_retry, allowed=allowed, history=past, trend=trend, counted=counted,
                            percent=review.percent, points=review.points,
-                           sync=grade_sync.sync_status(attempt.assignment.resource_link, attempt.user_id))
+                           sync=grade_sync.sync_status(attempt.assignment.resource_link, attempt.user_id),
+                           lms_origins=lms_origins(tok.resource_link_id))
 
 
 @bp.post("/attempt/<int:attempt_id>/again")

@@ -18,6 +18,26 @@ from .lms_platform import (CLIENT_ID, COURSE, DEPLOYMENT_ID, LINK, NRPS_PAGE, NR
                            PracticePlatformConf, new_keypair)
 
 
+# As Canvas does: the tool frame may ask to be sized to its content (lti.frameResize) and to
+# have the course page scrolled to its top (lti.scrollToTop); messages from any other origin
+# are ignored. window.ltiMessages keeps what arrived, for the browser tests.
+_FRAME_MESSAGES = """<script>
+(function () {
+  var tool = document.getElementById("tool");
+  window.ltiMessages = [];
+  window.addEventListener("message", function (ev) {
+    if (ev.origin !== TOOL_ORIGIN || ev.source !== tool.contentWindow || !ev.data) return;
+    window.ltiMessages.push({origin: ev.origin, subject: ev.data.subject, height: ev.data.height});
+    if (ev.data.subject === "lti.frameResize" && ev.data.height > 0) {
+      tool.style.height = Math.max(300, Math.min(ev.data.height, 20000)) + "px";
+    } else if (ev.data.subject === "lti.scrollToTop") {
+      window.scrollTo(0, tool.getBoundingClientRect().top + window.scrollY);
+    }
+  });
+})();
+</script>"""
+
+
 def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
     """The practice LMS app. lms_url and tool_url should be different sites (localhost vs 127.0.0.1)."""
     priv, pub = new_keypair()
@@ -26,6 +46,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
     app = Flask("practice_lms")
     lineitems_url = f"{lms_url}/ags/lineitems"
     memberships_url = f"{lms_url}/nrps/memberships"
+    tool_origin = "/".join(tool_url.split("/")[:3])
 
     def add_activity(link_id, title, score_maximum, custom=None, label=None, resource_id="", tag=""):
         lid = str(len(gradebook.activities) + 1)
@@ -78,7 +99,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
                 f'<p><a id="add-activity" href="/deep-link" target="tool">Add a Rapport activity (deep linking)</a> | '
                 f'<a href="/gradebook">Gradebook (JSON)</a></p>'
                 f'<iframe name="tool" id="tool" title="Rapport" style="width:100%;height:70vh;border:1px solid #888"'
-                f' allow="clipboard-write"></iframe>'
+                f' allow="clipboard-write"></iframe>{_FRAME_MESSAGES.replace("TOOL_ORIGIN", json.dumps(tool_origin))}'
                 f'<h2>Gradebook</h2>'
                 f'<form method="post" action="/gradebook/offline"><input type="hidden" name="offline" '
                 f'value="{0 if gradebook.offline else 1}"><p>The gradebook is '

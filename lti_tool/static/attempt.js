@@ -317,9 +317,8 @@
     toggle.setAttribute("aria-expanded", "false");
     if (focus) {
       page.focus({preventScroll: true});
-      var main = document.getElementById("main");
       window.scrollTo(0, 0);
-      if (main.scrollIntoView) main.scrollIntoView({block: "start"});  // inside an LMS frame too
+      if (window.rapportScrollTop) window.rapportScrollTop();  // the LMS page around the frame too
     }
     if (window.rapportFrameResize) window.rapportFrameResize();
   }

@@ -6,6 +6,7 @@ from flask import render_template
 from ...launch_token import LaunchToken, issue
 from ...models import ResourceLink
 from ...services import assignments
+from ...services.lms_frame import lms_origins
 from ..auth import current_token, staff_link
 
 NAV = (("instructor.overview", "Results"), ("instructor.analysis_page", "Item analysis"),
@@ -21,6 +22,7 @@ def staff() -> tuple[LaunchToken, ResourceLink]:
 
 def page(template: str, tok: LaunchToken, link: ResourceLink, active: str, status: int = 200, **kw):
     kw.setdefault("blueprint_label", assignments.blueprint_label)
+    kw.setdefault("lms_origins", lms_origins(link.id))
     return render_template(template, tok=tok, token=issue(tok), link=link, assignment=link.assignment,
                            nav=NAV, active=active, **kw), status
 
