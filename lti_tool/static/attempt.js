@@ -441,4 +441,5 @@
     };
     tick();
   }
+  exam.dataset.ready = "1";  // for tests: the page's behaviour is in place
 })();

@@ -72,7 +72,7 @@ def press_start(frame):
     """On the start page, press Start and wait for the questions; elsewhere do nothing."""
     if frame.locator("#start-button").count():
         frame.locator("#start-button").click()
-        frame.locator("#attempt-form").wait_for()
+        frame.locator("#exam[data-ready]").wait_for(state="attached")  # attempt.js has run (paging, widgets)
 
 
 def attempt_id_of(url: str) -> int:
