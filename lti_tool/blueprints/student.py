@@ -6,7 +6,7 @@ from ..launch_token import LaunchToken, issue
 from ..models import Attempt
 from ..models.attempts import IN_PROGRESS
 from ..models.base import utcnow
-from ..services import attempts, grade_sync, review
+from ..services import attempts, grade_sync, page_answers, review
 from ..services.lms_frame import lms_origins
 from ..services.bank_store import item_type
 from ..services.launches import context_for
@@ -26,13 +26,27 @@ def attempt_page(attempt_id):
         return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=token), code=303)
     if attempt.opened_at is None and attempt.submit_requested_at is None:
         return _start_page(tok, attempt, token)
+    return _attempt_page(tok, attempt, token)
+
+
+def _attempt_page(tok, attempt, token, problems=None, status=200):
+    """The questions; `problems` (position -> words) from a form that could not be taken as sent."""
     items = review.item_views(attempt)
     return render_template("student/attempt.html", attempt=attempt, items=items,
                            token=token, unanswered=review.unanswered(attempt),
                            mode=attempt.assignment.delivery_mode, can_extend=attempts.can_extend(attempt),
                            extension_minutes=attempts.EXTENSION_MINUTES,
                            grace=current_app.config["SUBMIT_GRACE_SECONDS"],
-                           lms_origins=lms_origins(tok.resource_link_id))
+                           lms_origins=lms_origins(tok.resource_link_id), problems=problems or {}), status
+
+
+def _keep_page_answers(attempt) -> dict[int, str]:
+    """Save what the posted page holds that the server does not have yet; the problems, by question."""
+    if attempt.state != IN_PROGRESS or request.form.get("has_answers") != "1":
+        return {}
+    found = page_answers.read(attempt, request.form)
+    attempts.save_unsaved(attempt, found.responses, page_answers.fresh_positions(request.form.get("fresh")))
+    return found.problems
 
 
 def _start_page(tok, attempt, token):
@@ -72,21 +86,19 @@ def flag(attempt_id):
 @bp.post("/attempt/<int:attempt_id>/lock")
 @csrf.exempt
 def lock(attempt_id):
-    """Lock a case item's answer and go on to the next part of the case (a plain form post: works without JavaScript)."""
+    """Lock a case item's answer and go on to the next part of the case (a plain form post: works
+    without JavaScript). The page's other answers are kept too; a lock is refused while the
+    answer to lock cannot be kept as given (locking is for good)."""
     tok = current_token()
     attempt = attempt_for(tok, attempt_id)
     try:
         position = int(request.form["lock"])
     except (KeyError, ValueError):
         return jsonify(error="Say which question to lock."), 400
-    item = next((i for i in attempt.items if i.position == position), None)
-    response = None
-    if item is not None:
-        try:
-            response = item_type(item.bank_item).from_form(request.form, review.prefix_for(position))
-        except ValueError:
-            response = None  # keep whatever was autosaved
-    attempts.lock(attempt, position, response)
+    problems = _keep_page_answers(attempt)
+    if position in problems:
+        return _attempt_page(tok, attempt, issue(tok), problems, 400)
+    attempts.lock(attempt, position)
     return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=issue(tok),
                             _anchor=f"question-{position + 1}"), code=303)
 
@@ -122,28 +134,21 @@ def save(attempt_id):
                    unanswered=review.unanswered(attempt))
 
 
-def _form_responses(attempt) -> dict:
-    out = {}
-    for item in attempt.items:
-        try:
-            out[item.position] = item_type(item.bank_item).from_form(request.form, review.prefix_for(item.position))
-        except ValueError:
-            continue  # a malformed field: keep whatever was autosaved
-    return out
-
-
 @bp.post("/attempt/<int:attempt_id>/submit")
 @csrf.exempt
 def submit(attempt_id):
     tok = current_token()
     attempt = attempt_for(tok, attempt_id)
-    attempts.request_submit(attempt)
-    if attempt.state == IN_PROGRESS and request.form.get("has_answers") == "1":
-        # The form carries every answer too, so a save lost in flight (or no JavaScript) loses nothing.
-        attempts.save_unsaved(attempt, _form_responses(attempt))
-    # The page's own timer posts with timed_out=1; believe it only once the deadline has passed.
+    # The form carries every answer too, so a save lost in flight (or no JavaScript) loses nothing.
+    problems = _keep_page_answers(attempt)
     timed_out = request.form.get("timed_out") == "1" and attempt.deadline_at is not None \
         and utcnow() >= attempt.deadline_at
+    if problems and page_answers.fresh_positions(request.form.get("fresh")) == attempts.ALL_FRESH \
+            and not timed_out and not attempts.overdue(attempt):
+        # A page without JavaScript showed no message while answering: say what to fix, submit nothing yet.
+        return _attempt_page(tok, attempt, issue(tok), problems, 400)
+    attempts.request_submit(attempt)
+    # The page's own timer posts with timed_out=1; believe it only once the deadline has passed.
     attempt = attempts.submit(attempt.id, by="timer" if timed_out else "student")
     return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
 

@@ -322,16 +322,23 @@ def save_response(attempt: Attempt, position: int, seq: int, response, commit: b
     return SaveResult(applied, seq if applied else max(item.response_seq, seq), now)
 
 
-def save_unsaved(attempt: Attempt, responses: dict) -> None:
-    """Answers sent with the submit form, kept only for questions never autosaved:
-    a stale second tab must not overwrite newer saves."""
+ALL_FRESH = "all"  # a page without JavaScript: every answer on its form is the newest there is
+
+
+def save_unsaved(attempt: Attempt, responses: dict, fresh: set[int] | str = frozenset()) -> None:
+    """Answers sent with a page's form (submit, case lock): kept for questions never autosaved,
+    and for those the page says are newer than their last save (`fresh`: the positions whose
+    autosave had not got through, or ALL_FRESH from a page without JavaScript). Any other
+    question keeps its autosaved answer: a stale second tab must not overwrite newer saves."""
     if overdue(attempt) or (attempt.opened_at is None and attempt.assignment.time_limit_minutes):
         return
     frontiers = case_frontiers(attempt)
     saved = False
     for item in attempt.items:
         response = responses.get(item.position)
-        if item.response is None and response is not None and item.locked_at is None and reached(item, frontiers):
+        if response is None or item.locked_at is not None or not reached(item, frontiers):
+            continue
+        if item.response is None or (response != item.response and (fresh == ALL_FRESH or item.position in fresh)):
             try:  # one transaction for them all: a 25-question form without JavaScript was 25 commits
                 save_response(attempt, item.position, item.response_seq + 1, response, commit=False)
             except AttemptError:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ..extensions import db
-from ..models import ResourceLink
+from ..models import Context, Deployment, Platform, ResourceLink
 
 # Shared hosts that never serve a course page (Canvas's issuers and its OIDC host).
 _NOT_A_PAGE = {"canvas.instructure.com", "canvas.beta.instructure.com", "canvas.test.instructure.com",
@@ -37,15 +37,18 @@ def origin(url: str | None) -> str | None:
 
 
 def lms_origins(resource_link_id: int | None) -> list[str]:
-    """The origins the LMS page framing this link can have, most likely first (no duplicates)."""
-    link = db.session.get(ResourceLink, resource_link_id) if resource_link_id is not None else None
-    if link is None:
+    """The origins the LMS page framing this link can have, most likely first (no duplicates).
+    One statement: every page in the frame asks."""
+    if resource_link_id is None:
         return []
-    context = link.context
-    platform = context.deployment.platform
+    row = db.session.execute(
+        db.select(Platform.issuer, ResourceLink.lineitems_url, ResourceLink.lineitem_url, Context.memberships_url,
+                  Platform.auth_login_url)
+        .select_from(ResourceLink).join(Context, ResourceLink.context_id == Context.id)
+        .join(Deployment, Context.deployment_id == Deployment.id).join(Platform, Deployment.platform_id == Platform.id)
+        .where(ResourceLink.id == resource_link_id)).first()
     out: list[str] = []
-    for url in (platform.issuer, link.lineitems_url, link.lineitem_url, context.memberships_url,
-                platform.auth_login_url):
+    for url in row or ():
         o = origin(url)
         if o and o not in out:
             out.append(o)

@@ -22,6 +22,10 @@
   var failing = {};   // position -> true while its save cannot reach the server
   var retryTimer = null;
   var submitting = false;
+  // The form says which of its answers the server may not have: none yet (autosave runs here).
+  var freshInput = document.getElementById("fresh-answers");
+  if (freshInput) freshInput.value = "";
+  function markFresh() { if (freshInput) freshInput.value = Object.keys(pending).join(","); }
 
   function headers() { return {"X-Launch-Token": tokenInput.value, "Accept": "application/json"}; }
   function setStatus(text, isError) {
@@ -374,6 +378,7 @@
         hidden.type = "hidden"; hidden.name = "lock"; hidden.value = btn.value;
         form.appendChild(hidden);
         form.action = form.dataset.lockUrl;
+        markFresh();
         form.submit();
       });
       return;
@@ -381,7 +386,8 @@
     submitting = true;
     document.getElementById("submit-button").disabled = true;
     setStatus("Submitting…");
-    if (!nothingPending()) { ev.preventDefault(); whenSaved(5000, function () { form.submit(); }); }
+    markFresh();
+    if (!nothingPending()) { ev.preventDefault(); whenSaved(5000, function () { markFresh(); form.submit(); }); }
   });
 
   // --- timer: the server enforces the deadline; this shows it, warns, and submits at zero --
@@ -434,7 +440,7 @@
         var flag = document.createElement("input");
         flag.type = "hidden"; flag.name = "timed_out"; flag.value = "1";
         form.appendChild(flag);
-        whenSaved(Math.max(0, (grace - 1) * 1000), function () { form.submit(); });
+        whenSaved(Math.max(0, (grace - 1) * 1000), function () { markFresh(); form.submit(); });
         return;
       }
       setTimeout(tick, 1000);
