@@ -97,11 +97,46 @@ def test_case_study_unfolds_only_as_reached_and_locks(client, platform, app):
     for text in items[-1][3]:
         assert text[:50] in page
     assert client.post(f"/attempt/{aid}/lock", data={"lt": lt, "lock": str(size)}).status_code == 409
-    # Submit posts every field on the page; locked answers are not touched by it.
-    client.post(f"/attempt/{aid}/submit", data={"lt": lt, "has_answers": "1"})
+    # Submit posts every field on the page; locked answers are not touched by it, even when a
+    # crafted form (as from a page without JavaScript, fresh=all) gives them other answers.
+    with app.app_context():
+        other = {i.position: next(o["id"] for o in i.bank_item.definition["options"] if o["id"] != i.bank_item.definition["key"])
+                 for i in db.session.get(Attempt, aid).items if i.bank_item.type == "multiple_choice" and i.position < size}
+    assert other, "the case should have a locked multiple-choice part"
+    crafted = [("lt", lt), ("has_answers", "1"), ("fresh", "all")] + [(f"q{p}", o) for p, o in other.items()]
+    for p in other:  # a lock post with the same form changes nothing either
+        assert client.post(f"/attempt/{aid}/lock", data=MultiDict(crafted + [("lock", str(p))])).status_code == 303
+    client.post(f"/attempt/{aid}/submit", data=MultiDict(crafted))
     with app.app_context():
         a = db.session.get(Attempt, aid)
         assert a.state == "graded" and a.points == a.max_points
+
+
+def test_the_submit_form_wins_only_where_the_page_says_its_answer_is_newer(client, platform, app):
+    """The submit form carries every answer on the page. A page without JavaScript (fresh=all) has
+    no autosave, so its answers are the newest; a JavaScript page names the questions whose
+    autosave had not got through; any other answer on a form (a stale second tab) does not
+    overwrite an autosaved one."""
+    _setup(client, platform, app, case=False,
+           blueprint={"name": "Three", "sections": [{"filter": {"type": "multiple_choice"}, "count": 3}]})
+    for n, (fresh, expect) in enumerate((("", "key"), ("all", "other"), (None, "other"), ("{pos}", "other"))):
+        resp, _, _ = platform.launch(client, sub=f"fresh-{n}")
+        loc = resp.headers["Location"]
+        aid, lt = int(re.search(r"/attempt/(\d+)", loc).group(1)), _token(loc)
+        client.post(f"/attempt/{aid}/start", data={"lt": lt})
+        with app.app_context():
+            item = next(i for i in db.session.get(Attempt, aid).items if i.bank_item.type == "multiple_choice")
+            pos, key = item.position, item.bank_item.definition["key"]
+            other = next(o["id"] for o in item.bank_item.definition["options"] if o["id"] != key)
+        assert _save(client, aid, lt, pos, key, 5, "multiple_choice").status_code == 200
+        form = [("lt", lt), ("has_answers", "1"), (f"q{pos}", other)]
+        if fresh is not None:  # None: a form from before this field (treated as a page without JavaScript)
+            form.append(("fresh", fresh.format(pos=pos)))
+        assert client.post(f"/attempt/{aid}/submit", data=MultiDict(form)).status_code == 303
+        with app.app_context():
+            a = db.session.get(Attempt, aid)
+            assert a.state == "graded"
+            assert next(i for i in a.items if i.position == pos).response == (key if expect == "key" else other), fresh
 
 
 def test_flags_are_kept_on_the_server(client, platform, app):
