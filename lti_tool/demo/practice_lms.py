@@ -10,7 +10,7 @@ from .platform import create_lms, registration_args
 
 
 def run_demo(port: int, lms_port: int) -> None:
-    from ..commands.run_cli import make_app, prepare
+    from ..commands.app_setup import make_app, prepare
     from ..grades.worker import start_thread
     from ..services import platforms
 

@@ -18,7 +18,7 @@ from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, 
 from ..models.attempts import GRADED, IN_PROGRESS, SUBMITTED
 from ..models.base import utcnow
 from . import bank_store, exposure, grade_sync, grading
-from .launches import LaunchContext
+from .launch_context import LaunchContext
 from .rows import adopt, commit_keeping_loaded, insert_unless_exists
 
 

@@ -1,7 +1,6 @@
 """A validated resource-link launch: find or create the user, context, resource link and assignment."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import contains_eager, joinedload
@@ -12,6 +11,8 @@ from ..lti.deep_linking import ASSIGNMENT_PARAM
 from ..lti.tool_config import find_deployment, find_platform
 from ..models import Assignment, Context, Deployment, Platform, ResourceLink, User
 from ..models.base import utcnow
+from .attempts import start_or_resume
+from .launch_context import LaunchContext  # noqa: F401 (callers import it from here too)
 from .rows import adopt, commit_keeping_loaded, insert_unless_exists
 
 DEFAULT_BLUEPRINT = {"name": "Mixed therapeutic-alliance set", "sections": [{"filter": {}, "count": 10}]}
@@ -22,16 +23,6 @@ DUE_DATE_PARAMS = ("due_at", "submission_end", "resource_link_submission_end")
 LAUNCH_STAMP_INTERVAL = timedelta(minutes=1)
 
 
-@dataclass
-class LaunchContext:
-    user: User
-    context: Context
-    resource_link: ResourceLink
-    assignment: Assignment
-    is_staff: bool
-    is_preview: bool
-    due_at: datetime | None = None  # this student's due date, where the platform sends it
-    new_user: bool = False  # first launch of this user: no attempts or accommodations to look up
 
 
 def _parse_due(custom: dict) -> datetime | None:
@@ -105,7 +96,6 @@ def open_launch(launch: Launch, items_per_attempt: int, secret: str):
     """A resource-link launch, recorded in one transaction with the login state validate_launch
     consumed: the user, course, link and assignment, and for a learner the attempt to open.
     Returns (LaunchContext, Attempt or None for staff). Commits."""
-    from .attempts import start_or_resume  # attempts imports this module (LaunchContext)
     lc = _record(launch, items_per_attempt)
     if lc.is_staff:
         commit_keeping_loaded()
