@@ -22,6 +22,8 @@ def attempt_page(attempt_id):
     if attempt.state == IN_PROGRESS and attempts.overdue(attempt):
         attempt = attempts.submit(attempt.id, by="timer")
     token = issue(tok)
+    if attempt.assignment.is_adaptive:  # adaptive practice has its own pages (blueprints/practice.py)
+        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=token), code=303)
     if attempt.state != IN_PROGRESS:
         return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=token), code=303)
     if attempt.opened_at is None and attempt.submit_requested_at is None:
@@ -166,6 +168,8 @@ def _own_attempt(tok, attempt_id):
 def review_page(attempt_id):
     tok = current_token()
     attempt = attempt_for(tok, attempt_id) if tok.attempt_id == attempt_id else _own_attempt(tok, attempt_id)
+    if attempt.assignment.is_adaptive and tok.attempt_id == attempt.id:
+        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
     if attempt.state == IN_PROGRESS:
         if tok.attempt_id != attempt.id:
             abort(403, "This attempt does not belong to your launch.")

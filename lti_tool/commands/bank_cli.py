@@ -1,4 +1,4 @@
-"""rapport bank lint | stats | sync | import | export."""
+"""rapport bank lint | stats | sync | import | export | calibrate."""
 import os
 
 import click
@@ -152,3 +152,31 @@ def export(out, fmt, collections):
     click.echo(f"exported {count - result.skipped_items} items to {out}")
     for line in result.report:
         click.echo(f"  {line}")
+
+
+@bank.command("calibrate")
+@click.option("--show", default=20, show_default=True, type=click.IntRange(0, 10000),
+              help="How many poor-fit items to list (most answered first).")
+def calibrate_cmd(show):
+    """Refit item difficulties (Rasch, with the difficulty label as prior) from every graded
+    answer and report items whose fit is poor. Adaptive practice reads the result; run it
+    after a term's attempts, or nightly (it never runs in a request)."""
+    from ..services import calibration
+
+    from .run_cli import ready_app
+
+    app = ready_app()  # one line, never a traceback, when the database is missing or behind
+    with app.app_context():
+        report = calibration.run()
+    if report.items == 0:
+        raise click.ClickException("no items to calibrate: the bank is empty; run: rapport bank sync")
+    click.echo(f"calibrated {report.items} items from {report.responses} graded answers by {report.students} "
+               f"students ({report.with_data} items had answers; the rest keep their label's difficulty)")
+    if not report.poor_fit:
+        click.echo("no item fits poorly")
+        return
+    click.echo(f"{len(report.poor_fit)} item(s) fit poorly:")
+    for item_id, n, difficulty, problems in report.poor_fit[:show]:
+        click.echo(f"  {item_id} ({n} answers, {difficulty:+.2f} logits): {'; '.join(problems)}")
+    if len(report.poor_fit) > show:
+        click.echo(f"  ... and {len(report.poor_fit) - show} more (--show N)")

@@ -51,6 +51,17 @@ class AssignmentForm(FlaskForm):
         InputRequired("Enter the points possible."), NumberRange(0.01, 1000, "Points possible must be between 0.01 and 1000.")])
     shuffle_options = BooleanField("Shuffle the answer options (items that must keep their order stay as written)",
                                    default=True)
+    mode = SelectField("How questions are given", choices=[
+        ("fixed", "A drawn question set (the same length for everyone)"),
+        ("adaptive", "Adaptive practice: one question at a time, chosen for each student")], default="fixed")
+    adaptive_max_items = IntegerField("Adaptive: most questions in a session", default=25, validators=[
+        Optional(), NumberRange(5, 100, "The most questions in an adaptive session must be between 5 and 100.")])
+    adaptive_precision = SelectField("Adaptive: when a session stops", choices=[
+        ("0.55", "Quick check (about 10-15 questions)"), ("0.45", "Standard (about 15-25 questions)"),
+        ("0.35", "Thorough (about 25-35 questions)")], default="0.45")
+    adaptive_grade = SelectField("Adaptive: what the gradebook receives", choices=[
+        ("completion", "Completion: full points for finishing a session"),
+        ("mastery", "Mastery percent: share of the session's topics likely mastered")], default="completion")
     due_at = DateTimeLocalField("Due date, UTC (optional; for when the LMS sends none)", format="%Y-%m-%dT%H:%M",
                                 validators=[Optional()])
 

@@ -4,9 +4,10 @@ from .assessments import BankItem, Assignment
 from .attempts import Attempt, AttemptItem, ResponseStep, Accommodation, AccommodationChange
 from .grades import GradeSync
 from .admin import AdminUser, RegistrationInvite
+from .adaptive import ItemCalibration
 
 __all__ = [
     "Platform", "Deployment", "ToolKey", "LaunchState", "Context", "User", "ResourceLink",
     "BankItem", "Assignment", "Attempt", "AttemptItem", "ResponseStep", "Accommodation", "AccommodationChange",
-    "GradeSync", "AdminUser", "RegistrationInvite",
+    "GradeSync", "AdminUser", "RegistrationInvite", "ItemCalibration",
 ]

@@ -60,8 +60,16 @@ class Assignment(db.Model):
     due_at = mapped_column(UTCDateTime(), nullable=True)
     # one_per_page | all_on_one_page; None: one per page when timed (as the NCLEX), else all on one page.
     delivery: Mapped[str | None] = mapped_column(String(16))
+    # fixed (a drawn set) | adaptive (one item at a time, chosen for the student; issue 16).
+    mode: Mapped[str] = mapped_column(String(16), default="fixed", server_default="fixed")
+    # Adaptive settings: {"min_items", "max_items", "se_target", "grade": "completion" | "mastery"}.
+    adaptive: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at = mapped_column(UTCDateTime(), default=utcnow)
     resource_link = relationship("ResourceLink", back_populates="assignment")
+
+    @property
+    def is_adaptive(self) -> bool:
+        return self.mode == "adaptive"
 
     @property
     def delivery_mode(self) -> str:

@@ -32,6 +32,8 @@ class Attempt(db.Model):
     submit_requested_at = mapped_column(UTCDateTime(), nullable=True)
     points: Mapped[float | None] = mapped_column()
     max_points: Mapped[float | None] = mapped_column()
+    # Adaptive sessions (issue 16): {"theta", "se", "stopped": precision | length | bank, "focus": ...}.
+    adaptive: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     items = relationship("AttemptItem", order_by="AttemptItem.position", back_populates="attempt",
                          cascade="all, delete-orphan")
     assignment = relationship("Assignment")

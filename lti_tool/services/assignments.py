@@ -80,6 +80,32 @@ class Settings:
     shuffle_options: bool = True
     due_at: datetime | None = None
     delivery: str | None = None  # one of DELIVERY_MODES, or None for automatic
+    mode: str = "fixed"                 # fixed | adaptive (issue 16)
+    adaptive: dict | None = None        # {"max_items", "se_target", "grade"} when adaptive
+
+
+ADAPTIVE_GRADES = ("completion", "mastery")
+
+
+def adaptive_problems(s: "Settings") -> list[str]:
+    """The adaptive settings' problems, in the instructor's words."""
+    if s.mode not in ("fixed", "adaptive"):
+        return ["Choose how questions are given from the list."]
+    if s.mode != "adaptive":
+        return []
+    from question_bank.adaptive import CatSettings
+    a = s.adaptive or {}
+    found = []
+    try:
+        cat = CatSettings(min_items=int(a.get("min_items", 5)), max_items=int(a.get("max_items", 25)),
+                          se_target=float(a.get("se_target", 0.45)))
+    except (TypeError, ValueError):
+        return ["Enter the adaptive session's length and precision as numbers."]
+    if cat.problems() or not 5 <= cat.max_items <= 100:
+        found.append("An adaptive session holds between 5 and 100 questions, and stops at a precision from the list.")
+    if a.get("grade", "completion") not in ADAPTIVE_GRADES:
+        found.append("Choose what the gradebook receives for adaptive practice from the list.")
+    return found
 
 
 @dataclass
@@ -179,6 +205,7 @@ def check(assignment: Assignment, s: Settings) -> tuple[dict | None, list[str]]:
         problems.append("Points possible must be more than 0.")
     if s.delivery is not None and s.delivery not in DELIVERY_MODES:
         problems.append("Choose how questions are shown from the list.")
+    problems += adaptive_problems(s)
     return blueprint, problems
 
 
@@ -229,6 +256,9 @@ def save(assignment: Assignment, s: Settings, *, lms_sends_due_date: bool = Fals
     assignment.shuffle_options = s.shuffle_options
     assignment.due_at = s.due_at
     assignment.delivery = s.delivery
+    assignment.mode = s.mode
+    if s.mode == "adaptive":
+        assignment.adaptive = dict(min_items=5, **(s.adaptive or {}))
     assignment.configured_at = utcnow()
     if assignment.id is None:
         db.session.add(assignment)

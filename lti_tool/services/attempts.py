@@ -48,8 +48,8 @@ def accommodation(context_id: int, user_id: int) -> Accommodation | None:
 
 
 def attempts_allowed(assignment: Assignment, acc: Accommodation | None) -> int | None:
-    """None means unlimited."""
-    if assignment.attempts_allowed == 0:
+    """None means unlimited (adaptive practice always is: a session is practice, not a try)."""
+    if assignment.attempts_allowed == 0 or assignment.is_adaptive:
         return None
     return assignment.attempts_allowed + (acc.extra_attempts if acc else 0)
 
@@ -108,6 +108,11 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
     if attempt_id is None:
         return None
     note_attempt(db.session, "started")
+    if assignment.is_adaptive:  # one unit now, the rest as the student answers (services/adaptive.py)
+        from . import adaptive
+        adaptive.begin(attempt_id, assignment, lc.user.id, lc.context.id, secret,
+                       focus=getattr(lc, "focus", None), exclude=getattr(lc, "exclude", ()))
+        return adopt(Attempt(id=attempt_id, **values))
     items, row_ids = bank_store.drawable(assignment.blueprint.get("collections"))
     by_id = {i.id: i for i in items}
     blueprint = selection.Blueprint.from_dict(assignment.blueprint)

@@ -156,7 +156,8 @@ def _bind_built(launch: Launch, context: Context, link: ResourceLink) -> Assignm
                       feedback_policy=built.feedback_policy, points_possible=built.points_possible,
                       time_limit_minutes=built.time_limit_minutes, due_at=built.due_at,
                       shuffle_options=built.shuffle_options, delivery=built.delivery,
-                      configured_at=built.configured_at)
+                      configured_at=built.configured_at, mode=built.mode,
+                      adaptive=dict(built.adaptive) if built.adaptive else None)
     db.session.add(copy)
     return copy
 

@@ -82,6 +82,23 @@ def _section_of(unit: Unit, sections: Sequence) -> int | None:
     return None
 
 
+_INDEX: dict = {}
+
+
+def _index(units: Sequence[Unit], sections: Sequence):
+    """item id -> unit and unit key -> section, remembered for the last few (units, sections)."""
+    key = (id(units), len(units), tuple(sections))
+    hit = _INDEX.get(key)
+    if hit is not None and hit[0] is units:
+        return hit[1], hit[2]
+    by_id = {i.id: u for u in units for i in u.items}
+    section_of = {u.key: _section_of(u, sections) for u in units}
+    if len(_INDEX) > 16:
+        _INDEX.clear()
+    _INDEX[key] = (units, by_id, section_of)
+    return by_id, section_of
+
+
 def next_unit(units: Sequence[Unit], sections: Sequence, ability: Ability, given: Sequence[str], rng,
               settings: CatSettings = CatSettings(), seen_before: frozenset = frozenset(),
               exposure: Mapping[str, int] | None = None, sessions: int = 0) -> Unit | None:
@@ -92,12 +109,11 @@ def next_unit(units: Sequence[Unit], sections: Sequence, ability: Ability, given
     """
     given_set = set(given)
     left = settings.max_items - len(given)
-    by_id = {i.id: u for u in units for i in u.items}
+    by_id, section_of = _index(units, sections)
     used_families = set()
     for iid in given_set:
         if iid in by_id:
             used_families |= by_id[iid].families
-    section_of = {u.key: _section_of(u, sections) for u in units}
     eligible = [u for u in units if section_of[u.key] is not None and not (set(u.ids) & given_set)
                 and not (u.families & used_families) and len(u) <= left]
     if not eligible:

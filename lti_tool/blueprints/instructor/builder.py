@@ -51,6 +51,12 @@ def _form(assignment, formdata=None) -> AssignmentForm:
                     getattr(row.form, k).data = v[0] if isinstance(v, list) and v else v
             row.form.count.data = sec.get("count")
     form.collections.data = bp_.get("collections") or []
+    form.mode.data = assignment.mode or "fixed"
+    adaptive = assignment.adaptive or {}
+    form.adaptive_max_items.data = adaptive.get("max_items", 25)
+    precision = str(adaptive.get("se_target", "0.45"))
+    form.adaptive_precision.data = precision if precision in dict(form.adaptive_precision.choices) else "0.45"
+    form.adaptive_grade.data = adaptive.get("grade", "completion")
     if assignment.due_at is not None:
         form.due_at.data = assignment.due_at.astimezone(timezone.utc).replace(tzinfo=None)
     return form
@@ -63,7 +69,10 @@ def _settings(form: AssignmentForm) -> assignments.Settings:
         grading_method=form.grading_method.data, feedback_policy=form.feedback_policy.data,
         points_possible=float(form.points_possible.data), time_limit_minutes=form.time_limit_minutes.data,
         collections=form.collections.data or None, title=form.title.data, sections=form.custom_sections(),
-        shuffle_options=bool(form.shuffle_options.data), due_at=due, delivery=form.delivery.data or None)
+        shuffle_options=bool(form.shuffle_options.data), due_at=due, delivery=form.delivery.data or None,
+        mode=form.mode.data or "fixed",
+        adaptive={"max_items": form.adaptive_max_items.data or 25, "se_target": float(form.adaptive_precision.data),
+                  "grade": form.adaptive_grade.data} if form.mode.data == "adaptive" else None)
 
 
 def _availability(form: AssignmentForm) -> list[int | None]:

@@ -1,0 +1,78 @@
+"""Mastery by topic and the habits behind wrong answers, from a student's graded answers in
+one course (every link, fixed and adaptive; previews never count)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from question_bank.adaptive import Band, band, difficulty_of, is_correct, topic_abilities
+from question_bank.habits import Habit, habits_from, techniques_in
+from question_bank.vocabulary import TECHNIQUES, TOPICS
+
+from ..extensions import db
+from ..models import Assignment, Attempt, AttemptItem, BankItem, ItemCalibration, ResourceLink
+from ..models.attempts import GRADED
+from . import bank_store
+from .assignments import label
+
+
+@dataclass
+class Answer:
+    item_id: str
+    topic: str
+    label: str | None        # difficulty label
+    correct: bool
+    picks: list              # [(technique, is_key)] the student chose
+    on_offer: set            # techniques among the item's choices
+
+
+def answers(user_ids, context_id: int) -> dict[int, list[Answer]]:
+    """Each student's graded answers in this course, newest first, one per item (the latest)."""
+    ids = [user_ids] if isinstance(user_ids, int) else list(user_ids)
+    if not ids:
+        return {}
+    q = (db.select(Attempt.user_id, AttemptItem, BankItem)
+         .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+         .join(BankItem, BankItem.id == AttemptItem.bank_item_id)
+         .join(Assignment, Assignment.id == Attempt.assignment_id)
+         .join(ResourceLink, ResourceLink.id == Assignment.resource_link_id)
+         .where(Attempt.user_id.in_(ids), ResourceLink.context_id == context_id, Attempt.is_preview.is_(False),
+                AttemptItem.points.is_not(None), AttemptItem.max_points > 0,
+                (Attempt.state == GRADED) | (Assignment.mode == "adaptive"))
+         .order_by(Attempt.started_at.desc(), AttemptItem.position.desc()))
+    out: dict[int, list[Answer]] = {u: [] for u in ids}
+    seen: set = set()
+    for user_id, ai, bi in db.session.execute(q):
+        if (user_id, bi.item_id) in seen:
+            continue
+        seen.add((user_id, bi.item_id))
+        t = bank_store.item_type(bi)
+        try:
+            picks = t.chosen_techniques(ai.response)
+        except (ValueError, TypeError, KeyError):
+            picks = []
+        out[user_id].append(Answer(bi.item_id, bi.topic, bi.difficulty, is_correct(ai.points, ai.max_points),
+                                   list(picks), techniques_in(bi.definition)))
+    return out
+
+
+def _difficulties() -> dict[str, float]:
+    return dict(db.session.execute(db.select(ItemCalibration.item_id, ItemCalibration.difficulty)).all())
+
+
+def bands(history: list[Answer], calibrated: dict[str, float] | None = None) -> list[Band]:
+    calibrated = _difficulties() if calibrated is None else calibrated
+    abilities = topic_abilities((a.topic, difficulty_of(a.item_id, a.label, calibrated), a.correct) for a in history)
+    order = {t: n for n, t in enumerate(TOPICS)}
+    return [band(t, label(t), ab) for t, ab in sorted(abilities.items(), key=lambda kv: order.get(kv[0], 99))]
+
+
+def for_student(user_id: int, context_id: int) -> list[Band]:
+    return bands(answers(user_id, context_id)[user_id])
+
+
+def habits(history: list[Answer]) -> list[Habit]:
+    return habits_from([(a.picks, a.on_offer) for a in history])
+
+
+def technique_label(technique: str | None) -> str:
+    return TECHNIQUES.get(technique or "", {}).get("label", (technique or "").replace("-", " ").capitalize())

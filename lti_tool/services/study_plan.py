@@ -1,0 +1,102 @@
+"""The personal study plan (issue 16): the habits that cost the student most, each with its
+written explanation (question_bank/habits.yaml), two worked examples from the bank the student
+has not seen, and a one-click targeted practice set (an adaptive session on that habit)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from question_bank.habits import Habit, explanations, items_with_habit
+
+from ..extensions import db
+from ..models import Attempt, User
+from ..models.attempts import IN_PROGRESS
+from . import adaptive, bank_store, mastery
+from .attempts import AttemptError, start_or_resume
+from .launches import context_for
+
+EXAMPLES = 2
+
+
+@dataclass
+class WorkedExample:
+    item_id: str
+    topic: str
+    stem: str
+    text: str | None
+    rows: list            # [{text, technique, technique_label, rationale, is_key, is_habit}]
+
+
+@dataclass
+class PlanEntry:
+    habit: Habit
+    examples: list = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    entries: list
+    answers: int          # graded answers the plan rests on
+    bands: list
+
+
+def _rank(user_id: int, item_id: str) -> str:
+    """A stable, per-student order: the same examples on every visit until the student sees them."""
+    return hashlib.sha256(f"{user_id}:{item_id}".encode()).hexdigest()
+
+
+def examples_for(technique: str, user_id: int, context_id: int) -> list[WorkedExample]:
+    items, _ = bank_store.drawable(None)
+    visible = set(bank_store.visible_collections(context_id)) | {"bundled"}
+    seen = adaptive.seen_items(user_id, context_id)
+    pool = [i for i in items_with_habit(items, technique) if i.collection in visible and not i.case_study
+            and i.id not in seen and i.type in ("multiple_choice", "select_all", "select_n")]
+    pool.sort(key=lambda i: (i.type != "multiple_choice", _rank(user_id, i.id)))
+    rows = bank_store.current_items()
+    out = []
+    for item in pool[:EXAMPLES]:
+        t = bank_store.item_type(rows[item.id])
+        feedback = t.feedback(t.correct_response())
+        out.append(WorkedExample(item.id, item.topic, item.definition.get("stem", item.stem),
+                                 item.definition.get("text"),
+                                 [dict(text=r["text"], technique=r.get("technique"),
+                                       technique_label=mastery.technique_label(r.get("technique")),
+                                       rationale=r.get("rationale"), is_key=bool(r.get("is_key")),
+                                       is_habit=r.get("technique") == technique) for r in feedback]))
+    return out
+
+
+def example_ids(technique: str, user_id: int, context_id: int) -> set[str]:
+    return {e.item_id for e in examples_for(technique, user_id, context_id)}
+
+
+def plan_for(user_id: int, context_id: int) -> Plan:
+    history = mastery.answers(user_id, context_id)[user_id]
+    habits = mastery.habits(history)
+    return Plan([PlanEntry(h, examples_for(h.technique, user_id, context_id)) for h in habits], len(history),
+                mastery.bands(history))
+
+
+def start_targeted(attempt: Attempt, technique: str, user_id: int, context_id: int, role: str, secret: str) -> Attempt:
+    """A new adaptive session on items that offer this habit (the worked examples left out). Commits."""
+    if technique not in explanations():
+        raise AttemptError("There is no practice set for that habit.", 400)
+    return start_session(attempt, user_id, context_id, role, secret, focus=technique,
+                         exclude=example_ids(technique, user_id, context_id))
+
+
+def start_session(attempt: Attempt, user_id: int, context_id: int, role: str, secret: str,
+                  focus: str | None = None, exclude=()) -> Attempt:
+    """Another adaptive session on the link of `attempt` (a targeted one with `focus`). Commits."""
+    if not attempt.assignment.is_adaptive:
+        raise AttemptError("Targeted practice sets run on an adaptive practice link.", 409)
+    latest = db.session.execute(db.select(Attempt).filter_by(assignment_id=attempt.assignment_id, user_id=user_id)
+                                .order_by(Attempt.number.desc())).scalars().first()
+    if latest is not None and latest.state == IN_PROGRESS:
+        raise AttemptError("Finish the practice session you are in first; your study plan is there afterwards.", 409)
+    lc = context_for(user_id, context_id, attempt.assignment.resource_link, is_staff=role == "staff",
+                     is_preview=attempt.is_preview, due_at=attempt.due_at)
+    lc.focus, lc.exclude = focus, exclude
+    if db.session.get(User, user_id) is None:
+        raise AttemptError("Please open the assignment from your course again.", 403)
+    return start_or_resume(lc, secret, new=True)

@@ -1,0 +1,156 @@
+"""Adaptive practice through the test client: a session to its stopping rule, one question at a
+time with no key on the page, mastery by topic, the study plan naming the habit a simulated
+student was given, and a targeted practice set."""
+import re
+
+from werkzeug.datastructures import MultiDict
+
+from lti_tool.extensions import db
+from lti_tool.models import Assignment, Attempt, GradeSync, ResourceLink
+from lti_tool.models.base import utcnow
+from lti_tool.services import adaptive, bank_store
+from question_bank.habits import techniques_in
+from tests.support.forms import form_fields
+from tests.support.platform import INSTRUCTOR
+
+
+def adaptive_link(client, platform, app, link_id="link-1", **settings):
+    """An instructor launch creates the link's assignment; make it adaptive."""
+    resp, _, _ = platform.launch(client, sub="teacher-1", roles=(INSTRUCTOR,), link_id=link_id)
+    assert resp.status_code == 303
+    with app.app_context():
+        link = db.session.execute(db.select(ResourceLink).filter_by(resource_link_id=link_id)).scalar_one()
+        a = link.assignment
+        a.mode, a.adaptive, a.configured_at = "adaptive", dict(adaptive.DEFAULTS, **settings), utcnow()
+        db.session.commit()
+
+
+def start(client, platform, sub="student-1", link_id="link-1"):
+    resp, _, _ = platform.launch(client, sub=sub, link_id=link_id)
+    loc = resp.headers["Location"]
+    aid, lt = int(re.search(r"/attempt/(\d+)", loc).group(1)), loc.split("lt=")[1]
+    page = client.get(loc)
+    assert page.status_code == 303 and f"/practice/{aid}" in page.headers["Location"]
+    return aid, lt
+
+
+def current(app, aid):
+    with app.app_context():
+        a = db.session.get(Attempt, aid)
+        item = adaptive.current_item(a)
+        if item is None:
+            return None
+        t = bank_store.item_type(item.bank_item)
+        return item.position, item.bank_item.type, item.bank_item.definition, t.correct_response()
+
+
+def choose(kind, definition, key, habit=None):
+    """The key, or (for a student with `habit`) the option carrying that habit where one is offered."""
+    if habit and kind in ("multiple_choice", "select_all", "select_n"):
+        bad = [o["id"] for o in definition["options"] if o.get("technique") == habit]
+        if bad:
+            return bad[0] if kind == "multiple_choice" else [bad[0]] + list(key)[:-1]
+    return key
+
+
+def run_session(client, app, aid, lt, habit=None, limit=120):
+    """Answer until the session stops; return (pages seen, mastery page)."""
+    seen = 0
+    for _ in range(limit):
+        now = current(app, aid)
+        page = client.get(f"/practice/{aid}?lt={lt}")
+        if now is None:
+            assert page.status_code == 303 and "/mastery" in page.headers["Location"]
+            return seen, client.get(page.headers["Location"]).get_data(as_text=True)
+        position, kind, definition, key = now
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and f"Question {position}" in html
+        # One question at a time, and nothing of its key or rationales on the page.
+        assert html.count('<section class="question') == 1
+        for rationale in re.findall(r"'rationale': '([^']{30,})", repr(definition))[:3]:
+            assert rationale[:30] not in html
+        data = [("lt", lt), ("position", str(position))] + form_fields(kind, f"q{position}", choose(kind, definition, key, habit))
+        resp = client.post(f"/practice/{aid}/answer", data=MultiDict(data))
+        assert resp.status_code == 303, resp.get_data(as_text=True)
+        seen += 1
+    raise AssertionError("the session never stopped")
+
+
+def test_a_session_runs_to_its_stopping_rule_and_shows_mastery(client, platform, app):
+    adaptive_link(client, platform, app, max_items=12, se_target=0.3)
+    aid, lt = start(client, platform)
+    seen, page = run_session(client, app, aid, lt)
+    assert 5 <= seen <= 12
+    with app.app_context():
+        a = db.session.get(Attempt, aid)
+        assert a.state == "graded" and a.adaptive["stopped"] in ("precision", "length")
+        assert a.points == 1.0 and a.max_points == 1.0          # completion, the default
+        assert len(a.items) == seen and all(i.points is not None for i in a.items)
+        assert a.adaptive["theta"] > 0                          # every answer was right
+        assert db.session.execute(db.select(GradeSync).filter_by(user_id=a.user_id)).scalar_one_or_none()
+    assert "Mastery by topic" in page and "Session finished after" in page
+    assert re.search(r"Likely mastered|Borderline|Needs practice", page)
+    assert "chance you are above the passing standard" in page or "not yet clear" in page
+
+
+def test_an_answer_is_taken_once_and_only_for_the_current_question(client, platform, app):
+    adaptive_link(client, platform, app)
+    aid, lt = start(client, platform)
+    position, kind, definition, key = current(app, aid)
+    data = [("lt", lt), ("position", str(position))] + form_fields(kind, f"q{position}", key)
+    assert client.post(f"/practice/{aid}/answer", data=MultiDict(data)).status_code == 303
+    again = client.post(f"/practice/{aid}/answer", data=MultiDict(data))  # a double click: nothing changes
+    assert again.status_code == 303
+    with app.app_context():
+        assert len([i for i in db.session.get(Attempt, aid).items if i.points is not None]) <= 6
+    ahead = client.post(f"/practice/{aid}/answer", data={"lt": lt, "position": "99", "q99": "a"})
+    assert ahead.status_code == 404
+    empty = client.post(f"/practice/{aid}/answer", data={"lt": lt, "position": str(current(app, aid)[0])})
+    assert empty.status_code == 303 and "error=" in empty.headers["Location"]
+
+
+def test_the_study_plan_names_the_habit_the_student_was_given_and_offers_a_targeted_set(client, platform, app):
+    adaptive_link(client, platform, app, max_items=40, se_target=0.05)
+    aid, lt = start(client, platform)
+    run_session(client, app, aid, lt, habit="false-reassurance")
+    plan = client.get(f"/practice/{aid}/plan?lt={lt}").get_data(as_text=True)
+    assert re.search(r'<h2 id="habit-1">1\. False reassurance when a client voices fear</h2>', plan)
+    assert "Why it matters:" in plan and "Instead:" in plan
+    assert plan.count('class="worked-example"') >= 2
+    resp = client.post(f"/practice/{aid}/targeted", data={"lt": lt, "technique": "false-reassurance"})
+    assert resp.status_code == 303
+    new_id = int(re.search(r"/practice/(\d+)", resp.headers["Location"]).group(1))
+    new_lt = resp.headers["Location"].split("lt=")[1]
+    assert new_id != aid
+    with app.app_context():
+        a = db.session.get(Attempt, new_id)
+        assert a.adaptive["focus"] == "false-reassurance" and a.state == "in_progress"
+        assert len(a.adaptive["exclude"]) == 2  # the worked examples shown above: never served in the set
+    seen, page = run_session(client, app, new_id, new_lt)
+    assert 4 <= seen <= 8 and "It practised false reassurance" in page
+    with app.app_context():
+        a = db.session.get(Attempt, new_id)
+        assert all("false-reassurance" in techniques_in(i.bank_item.definition) for i in a.items)
+        assert not {i.bank_item.item_id for i in a.items} & set(a.adaptive["exclude"])
+
+
+def test_mastery_grade_sends_the_share_of_topics_mastered(client, platform, app):
+    adaptive_link(client, platform, app, max_items=6, grade="mastery")
+    aid, lt = start(client, platform)
+    run_session(client, app, aid, lt)
+    with app.app_context():
+        a = db.session.get(Attempt, aid)
+        assert a.max_points == 1.0 and 0.0 <= a.points <= 1.0
+
+
+def test_practice_pages_refuse_fixed_attempts_and_other_students(client, platform, app):
+    resp, _, _ = platform.launch(client, sub="student-1", link_id="fixed-link")
+    loc = resp.headers["Location"]
+    aid, lt = int(re.search(r"/attempt/(\d+)", loc).group(1)), loc.split("lt=")[1]
+    assert client.get(f"/practice/{aid}?lt={lt}").status_code == 404
+    adaptive_link(client, platform, app)
+    mine, my_lt = start(client, platform, sub="student-1")
+    theirs, _ = start(client, platform, sub="student-2")
+    assert client.get(f"/practice/{theirs}?lt={my_lt}").status_code == 403
+    assert client.post(f"/practice/{theirs}/answer", data={"lt": my_lt, "position": "1"}).status_code == 403
+    assert client.post(f"/practice/{mine}/targeted", data={"lt": my_lt, "technique": "nonsense"}).status_code == 400
