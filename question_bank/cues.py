@@ -23,6 +23,15 @@ SHORTEST_LIMIT = 0.30
 # Rates are judged only over enough items for a rate to mean something.
 MIN_ITEMS_FOR_RATE = 8
 
+# Where the key is written. Delivery shuffles options, but exports and the stored order keep
+# the written order, and option ids reach the browser: a bank whose keys are mostly written
+# first (or a, c1, p1...) gives the key away there. Over all multiple-choice items, no one
+# written position holds more than this share of keys (chance is 25% with four options) ...
+KEY_POSITION_LIMIT = 0.35
+# ... and over all drop-down blanks, the key is written first in at most this share (chance
+# 25-50% with two to four options).
+BLANK_FIRST_LIMIT = 0.45
+
 FEELINGS = re.compile(
     r"\b(feel|feels|feeling|feelings|felt|frustrat\w*|angry|anger|angered|sad|sadness|scared|scary|"
     r"afraid|fear\w*|frighten\w*|terrif\w*|worr\w*|upset\w*|hurt\w*|lonely|loneliness|overwhelm\w*|"
@@ -133,6 +142,43 @@ def option_sets(item) -> list:
                 out.append(OptionSet(item.id, f"blank {b.get('id')}", key[0],
                                      tuple(o for o in opts if o is not key[0])))
     return out
+
+
+def key_positions(items) -> dict:
+    """Where keys are written: {"mc": Counter(position -> items), "blank_first": n, "blanks": n}."""
+    from collections import Counter
+    mc, first, blanks = Counter(), 0, 0
+    for item in items:
+        d = item.definition
+        if item.type == "multiple_choice":
+            ids = [o.get("id") for o in d.get("options") or []]
+            if d.get("key") in ids:
+                mc[ids.index(d.get("key"))] += 1
+        elif item.type in ("dropdown_cloze", "dropdown_rationale"):
+            for b in d.get("blanks") or []:
+                opts = b.get("options") or []
+                if opts:
+                    blanks += 1
+                    first += opts[0].get("id") == b.get("key")
+    return {"mc": mc, "blank_first": first, "blanks": blanks}
+
+
+def written_in_key_order(item) -> str:
+    """Why an item's written order gives its key away ("" when it does not)."""
+    d = item.definition
+    if item.type == "ordered_response":
+        ids = [o.get("id") for o in d.get("options") or []]
+        if ids and ids == list(d.get("key") or []):
+            return "its steps are written in the key's order"
+    if item.type == "bowtie":
+        k = d.get("key") or {}
+        head = lambda group, n: [o.get("id") for o in (d.get(group) or [])[:n]]
+        at_head = lambda group, keys: bool(keys) and set(head(group, len(keys))) == set(keys)
+        if head("conditions", 1) == [k.get("condition")] and (
+                at_head("actions", k.get("actions") or []) or at_head("parameters", k.get("parameters") or [])):
+            return ("its keys are written at the head of their lists (the keyed condition first, and the keyed "
+                    "actions or parameters first)")
+    return ""
 
 
 def bowtie_filler(item, case_text="") -> list:
@@ -252,4 +298,6 @@ def figures(bank) -> dict:
         "only_key_compound": [s.label() for s in mc + blanks if s.only_key_compound],
         "bowtie_filler": filler,
         "case_leaks": [(a.id, b.id) for a, b, _ in leaks],
+        "key_positions": key_positions(items),
+        "written_in_key_order": [it.id for it in items if written_in_key_order(it)],
     }

@@ -155,6 +155,29 @@ def _rate_problems(where, sets, kind="multiple-choice items"):
     return out
 
 
+def _position_problems(items) -> list:
+    """Where keys are written: the same position too often over the bank, or one item's order."""
+    out = []
+    pos = cues.key_positions(items)
+    n = sum(pos["mc"].values())
+    if n >= cues.MIN_ITEMS_FOR_RATE:
+        at, count = max(pos["mc"].items(), key=lambda kv: kv[1])
+        if count > cues.KEY_POSITION_LIMIT * n:
+            out.append(Problem("(all files)", 0, "-", (
+                f"the key is written as option {at + 1} in {count} of {n} multiple-choice items "
+                f"({count / n:.0%}; at most {cues.KEY_POSITION_LIMIT:.0%}): exports keep the written order, "
+                "so spread the keys over the positions"), "warning"))
+    if pos["blanks"] >= cues.MIN_ITEMS_FOR_RATE and pos["blank_first"] > cues.BLANK_FIRST_LIMIT * pos["blanks"]:
+        out.append(Problem("(all files)", 0, "-", (
+            f"the key is written first in {pos['blank_first']} of {pos['blanks']} drop-down blanks "
+            f"({pos['blank_first'] / pos['blanks']:.0%}; at most {cues.BLANK_FIRST_LIMIT:.0%})"), "warning"))
+    for item in items:
+        why = cues.written_in_key_order(item)
+        if why:
+            out.append(_warn(item, f"{why}; exports keep the written order, so write them in another order"))
+    return out
+
+
 def cue_problems(bank, paths=()) -> list:
     """Warnings for the test-wise cues of docs/item-writing.md rule 12 and rule 13."""
     problems = []
@@ -177,6 +200,7 @@ def cue_problems(bank, paths=()) -> list:
         problems += _rate_problems("(all files)", [s for sets in mc_by_file.values() for s in sets])
     # Drop-down blanks hold 2-4 short options each; too few per file for a rate, so all files.
     problems += _rate_problems("(all files)", blanks, "drop-down blanks")
+    problems += _position_problems(items)
 
     for cid, cs in bank.case_studies.items():
         case_items = bank.case_items(cid)

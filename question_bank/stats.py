@@ -105,6 +105,14 @@ def cue_report(bank) -> str:
         f"  bow-tie physiological filler: {len(f['bowtie_filler'])}",
         f"  case-study parts that state an earlier key: {len(f['case_leaks'])}",
     ]
+    pos = f["key_positions"]
+    n = sum(pos["mc"].values())
+    if n:
+        spread = ", ".join(f"{chr(ord('a') + p)} {pos['mc'][p] / n:.0%}" for p in sorted(pos["mc"]))
+        lines.append(f"  where the key is written (limit {cues.KEY_POSITION_LIMIT:.0%} at one position): "
+                     f"multiple choice {spread}; drop-down blanks first in "
+                     f"{(pos['blank_first'] / pos['blanks']) if pos['blanks'] else 0:.0%}; "
+                     f"items written in key order: {len(f['written_in_key_order'])}")
     fams = Counter(it.family for it in bank.items.values() if it.family)
     lines.append(f"  families (never two in one attempt): {len(fams)} holding {sum(fams.values())} items")
     return "\n".join(lines)

@@ -340,3 +340,35 @@ def test_spoken_reply_needs_a_communication_tag(tmp_path):
     assert "is a spoken reply tagged 'ineffective-action'" in messages(lint_paths([write(tmp_path, [planted])]))
     fine = _opt(1, text='"Let\'s go over your paperwork now."', technique="changing-the-subject")
     assert "spoken reply" not in messages(lint_paths([write(tmp_path, [fine])]))
+
+
+# --- where keys are written (exports keep the written order) --------------------------------
+
+def test_keys_written_at_one_position_over_the_bank_is_a_warning(tmp_path):
+    planted = mc_set(10, "A key of middle length.", ["A distractor that runs longer.", "Short one here.",
+                                                     "A third option, similar."])
+    assert "the key is written as option 1 in 10 of 10 multiple-choice items (100%; at most 35%)" in messages(
+        lint_paths([write(tmp_path, planted)]))
+    for i, d in enumerate(planted):  # rotate the key over a-d
+        d["options"] = d["options"][-(i % 4):] + d["options"][:-(i % 4)] if i % 4 else d["options"]
+        for n, o in enumerate(d["options"]):
+            if o["technique"] == "empathy":
+                d["key"] = o["id"]
+    assert "is written as option" not in messages(lint_paths([write(tmp_path, planted)]))
+
+
+def test_ordering_written_in_key_order_is_a_warning(tmp_path):
+    steps = [{"id": x, "text": f"Step {x} of the plan.", "technique": "therapeutic-action", "rationale": R2}
+             for x in "abcd"]
+    d = mc(type="ordered_response", options=steps, key=["a", "b", "c", "d"], scoring="by_position")
+    assert "steps are written in the key's order" in messages(lint_paths([write(tmp_path, [d])]))
+    d["key"] = ["c", "a", "d", "b"]
+    assert "key's order" not in messages(lint_paths([write(tmp_path, [d])]))
+
+
+def test_bowtie_keys_written_first_is_a_warning(tmp_path):
+    d = bowtie("His willingness to talk")
+    del d["options"]
+    assert "written at the head of their lists" in messages(lint_paths([write(tmp_path, [d])]))
+    d["key"] = {"condition": "c3", "actions": ["a2", "a4"], "parameters": ["p1", "p5"]}
+    assert "head of their lists" not in messages(lint_paths([write(tmp_path, [d])]))
