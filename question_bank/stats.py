@@ -45,7 +45,7 @@ SETTINGS = {
     "inpatient unit": r"\binpatient\b|\bunit\b",
     "community / outpatient": r"\bcommunity\b|\boutpatient\b|\bclinic\b|home visit",
     "emergency department": r"emergency department",
-    "telehealth": r"telehealth|video (call|visit|session)|by video|phone session|telephone",
+    "telehealth": r"telehealth|video (call|visit|session)|by video|phone session|telephone (follow-up|session|call|visit)",
     "group": r"\bgroup (session|therapy|programme|program|meeting)|\bgroup\b",
     "family or carer": r"\b(family meeting|carer|caregiver|mother|father|parent|parents|partner|wife|husband|daughter|son)\b",
     "child under 14": None,
