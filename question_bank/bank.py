@@ -26,6 +26,7 @@ ITEM_FIELDS = {
     "options", "key", "pin_options", "n", "scoring", "text", "blanks", "columns", "rows",
     "conditions", "actions", "parameters", "passage", "unfold", "notes", "family",
     "general_feedback",   # feedback on the whole question, kept from imported questions
+    "stem_html", "media",  # imported formatting and images (question_bank.formats.richtext)
 }
 # Fields a case-study item may take from its case study when it leaves them out.
 INHERITED = ("version", "topic", "client_need", "family")
@@ -187,6 +188,7 @@ def validate_item_dict(d) -> list:
             problems.append(f"{name}: {d[name]!r} is not one of {', '.join(allowed)}")
     if "family" in d and not (isinstance(d["family"], str) and FAMILY.match(d["family"])):
         problems.append("family: must be a lower-case-hyphenated name such as angry-after-long-wait")
+    problems += _rich_stem_problems(d)
     if "pin_options" in d and not isinstance(d["pin_options"], bool):
         problems.append("pin_options: must be true or false")
     t = d.get("type")
@@ -198,6 +200,22 @@ def validate_item_dict(d) -> list:
     else:
         problems += REGISTRY[t].validate(d)
     return problems
+
+
+def _rich_stem_problems(d: dict) -> list:
+    """stem_html must be what the sanitiser leaves, and media must list exactly its images."""
+    from .formats.richtext import media_in, sanitise
+    out = []
+    if "stem_html" in d:
+        if not isinstance(d["stem_html"], str) or not d["stem_html"].strip():
+            out.append("stem_html: must be non-empty text")
+        elif sanitise(d["stem_html"]) != d["stem_html"]:
+            out.append("stem_html: holds markup Rapport does not render (sanitise it on import)")
+    if "media" in d or "stem_html" in d:
+        want = media_in(d.get("stem_html") or "") if isinstance(d.get("stem_html"), str) else []
+        if d.get("media", []) != want:
+            out.append("media: must list the images stem_html shows, in order")
+    return out
 
 
 def house_rule_problems(d) -> list:

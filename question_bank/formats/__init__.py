@@ -12,7 +12,9 @@ imports; the rest is skipped and reported one per line with file:line, name and 
 strict=True makes any skip a FormatError (all-or-nothing). A file that cannot be read as a
 whole (not well-formed, a DTD or entity, not UTF-8, not a zip) raises FormatError. XML is
 parsed only with defusedxml and DTDs are refused, so entity bombs and external entities
-never expand. HTML is reduced to text with nh3; whitespace is collapsed.
+never expand. Question text keeps its formatting and images as sanitised HTML (richtext.py:
+stem_html, media; report.media holds the image bytes for the app to store), and a plain-text
+stem; other HTML is reduced to text with nh3; whitespace is collapsed.
 """
 from __future__ import annotations
 
@@ -86,12 +88,14 @@ def import_file(path: str | os.PathLike, fmt: str, collection: str | None = None
     return import_bytes(data, fmt, p.name, collection, topic, strict, progress)
 
 
-def export_items(item_dicts: list[dict], fmt: str,
-                 case_studies: list[dict] | None = None) -> ExportResult:
+def export_items(item_dicts: list[dict], fmt: str, case_studies: list[dict] | None = None,
+                 media: dict | None = None) -> ExportResult:
     """Export item dicts, and case studies ({id, version, title, topic, stimulus, items:
-    [item ids]}) whose items are among them. What a format cannot hold is skipped and
-    listed in .report with the reason."""
+    [item ids]}) whose items are among them. media (sha256 -> richtext.Media) holds the
+    images the items' stem_html shows; an item whose images are not all there is written
+    with its plain stem. What a format cannot hold is skipped and listed in .report with
+    the reason."""
     f = normalise_format(fmt)
     if f not in _WRITERS:
         raise ValueError(f"export to {fmt!r} is not supported; use moodle_xml or qti")
-    return _WRITERS[f](list(item_dicts), list(case_studies or []))
+    return _WRITERS[f](list(item_dicts), list(case_studies or []), media=media)

@@ -67,6 +67,7 @@ class Raw:
     case: dict | None = None       # {id, title, stimulus} when the file shares a stimulus
     notes: list[str] = field(default_factory=list)   # warnings about what did not carry over
     file: str | None = None        # the member of a package it came from, for the report
+    media: dict = field(default_factory=dict)        # sha256 -> richtext.Media its stem_html shows
 
 
 @dataclass
@@ -97,6 +98,7 @@ class ImportReport:
     untagged: int = 0               # questions whose choices carry no technique tag
     collections: dict[str, str] = field(default_factory=dict)   # item id -> collection
     case_studies: list[dict] = field(default_factory=list)      # YAML-shaped, item ids in order
+    media: dict = field(default_factory=dict)   # sha256 -> richtext.Media: images the items show
 
     def lines(self) -> list[str]:
         out = [str(n) for n in sorted(self.skipped + self.warnings,
@@ -370,6 +372,7 @@ def finish(entries: list, file: str, source_name: str, topic: str | None,
                 "topic": raw.case.get("topic") or d["topic"], "stimulus": raw.case["stimulus"],
                 "items": []})
             cs["items"].append(d["id"])
+        report.media.update({sha: m for sha, m in raw.media.items() if sha in d.get("media", ())})
         out.append(_ordered(d))
         if progress:
             progress(len(out), total)
@@ -396,7 +399,7 @@ def _summarise_house(item_id: str, problems: list[str]) -> str:
 
 
 _ORDER = ("id", "version", "type", "topic", "client_need", "cjmm_skill", "bloom", "difficulty",
-          "family", "stem", "text", "passage", "options", "n", "scoring", "blanks", "columns", "rows",
+          "family", "stem", "stem_html", "media", "text", "passage", "options", "n", "scoring", "blanks", "columns", "rows",
           "conditions", "actions", "parameters", "key", "pin_options", "unfold")
 
 

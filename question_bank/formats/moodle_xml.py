@@ -34,8 +34,8 @@ import base64
 import binascii
 import html
 import re
-import urllib.parse
 
+from . import richtext
 from .common import (FormatError, Raw, all_text, category_path, guard, html_to_text, images_in, letter_ids,
                      line_of, list_tag, parse_tags, parse_xml, require, skip, techniques)
 
@@ -102,32 +102,38 @@ def _text(el, path: str) -> str:
     return html_to_text(raw)
 
 
+def _finder(holder) -> "richtext.Finder":
+    """Look an <img src> up among the base64 <file> elements of a Moodle text holder."""
+    files = {f.get("name"): f for f in holder.findall("file")} if holder is not None else {}
+
+    def find(src: str):
+        f = files.get(richtext.image_name(src)) if "@@PLUGINFILE@@" in src else None
+        if f is None:
+            return None
+        try:
+            return base64.b64decode("".join(f.itertext()), validate=False)
+        except (binascii.Error, ValueError):
+            raise richtext.ImageRefused("its base64 copy in the file is damaged")
+    return find
+
+
+def _stem_html(q, markup: str, notes: list[str], media: dict) -> str | None:
+    holder = q.find("questiontext")
+    if holder is None or holder.get("format") in ("plain_text", "markdown"):
+        return None
+    return richtext.rich(markup, _finder(holder), "questiontext", notes, media)
+
+
 def _images(q, notes: list[str]) -> None:
-    """Report every image: Rapport items are text only, so say what the student will miss."""
+    """Images outside the question text (answers, feedback) are not shown: say so."""
     for holder in q.iter():
         text = holder.find("text")
-        if text is None or holder.tag == "name":
+        if text is None or holder.tag in ("name", "questiontext"):
             continue
-        files = {f.get("name"): f for f in holder.findall("file")}
         for img in images_in("".join(text.itertext())):
-            src = img["src"]
-            name = urllib.parse.unquote(src.split("@@PLUGINFILE@@/", 1)[-1]) if "@@PLUGINFILE@@" in src else src
-            alt = f"'{img['alt']}'" if img["alt"] else "'no description'"
-            where = holder.tag
-            f = files.get(name)
-            if "@@PLUGINFILE@@" in src and f is None:
-                notes.append(f"{where}: image {name!r} is referenced but the file holds no copy; "
-                             f"shown as [Image: {alt[1:-1]}]")
-                continue
-            size = ""
-            if f is not None:
-                try:
-                    size = f" ({len(base64.b64decode(''.join(f.itertext()), validate=False)) // 1024 + 1} KB)"
-                except (binascii.Error, ValueError):
-                    notes.append(f"{where}: image {name!r} has a damaged base64 copy")
-                    continue
-            notes.append(f"{where}: image {name!r}{size} is not shown (Rapport items are text "
-                         f"only); its description {alt} stands in its place")
+            alt = img["alt"] or "no description"
+            notes.append(f"{holder.tag}: image {richtext.image_name(img['src'])!r} is not shown (Rapport shows "
+                         f"images in the question text only); [Image: {alt}] stands in its place")
 
 
 def _general_feedback(q) -> tuple[str, str]:
@@ -139,7 +145,7 @@ def _general_feedback(q) -> tuple[str, str]:
     return text, markup
 
 
-def _common(q, file: str) -> tuple[dict, dict, list[str], list[str]]:
+def _common(q, file: str, rich_stem: bool = True) -> tuple[dict, dict, list[str], list[str], dict]:
     tag_list = [all_text(t) for t in q.findall("tags/tag/text")]
     tags = parse_tags(tag_list)
     idnumber = all_text(q.find("idnumber"))
@@ -152,8 +158,13 @@ def _common(q, file: str) -> tuple[dict, dict, list[str], list[str]]:
     if general:
         d["general_feedback"] = general
     notes: list[str] = []
+    media: dict = {}
+    if rich_stem:
+        html_stem = _stem_html(q, "".join(q.find("questiontext/text").itertext()), notes, media)
+        if html_stem:
+            richtext.attach(d, html_stem)
     _images(q, notes)
-    return d, tags, tag_list, notes
+    return d, tags, tag_list, notes, media
 
 
 def _fraction(a, file: str) -> float:
@@ -194,7 +205,7 @@ def _shuffle(q, d: dict) -> None:
 
 
 def _read_multichoice(q, file: str) -> Raw:
-    d, tags, tag_list, notes = _common(q, file)
+    d, tags, tag_list, notes, media = _common(q, file)
     options, fractions = _options(q, file, tag_list)
     single = all_text(q.find("single")).lower() not in ("false", "0")
     d["options"] = options
@@ -214,11 +225,11 @@ def _read_multichoice(q, file: str) -> Raw:
         if tags.get("type") == "select_n":
             d["type"], d["n"] = "select_n", len(keys)
     _shuffle(q, d)
-    return Raw(d, line_of(q), tags, notes=notes)
+    return Raw(d, line_of(q), tags, notes=notes, media=media)
 
 
 def _read_truefalse(q, file: str) -> Raw:
-    d, tags, tag_list, notes = _common(q, file)
+    d, tags, tag_list, notes, media = _common(q, file)
     answers = q.findall("answer")
     require(len(answers) == 2, file, line_of(q), "answer",
             f"a true/false question has two answers, found {len(answers)}")
@@ -241,7 +252,7 @@ def _read_truefalse(q, file: str) -> Raw:
             key = oid
     require(key, file, line_of(q), "answer/@fraction", "neither true nor false is at 100%")
     d.update(type="multiple_choice", options=options, key=key, pin_options=True)
-    return Raw(d, line_of(q), tags, notes=notes)
+    return Raw(d, line_of(q), tags, notes=notes, media=media)
 
 
 def _rationale_entries(q) -> dict[str, list[tuple[str, str, str]]]:
@@ -255,7 +266,7 @@ def _rationale_entries(q) -> dict[str, list[tuple[str, str, str]]]:
 
 
 def _read_matching(q, file: str) -> Raw:
-    d, tags, tag_list, notes = _common(q, file)
+    d, tags, tag_list, notes, media = _common(q, file)
     subs = q.findall("subquestion")
     require(subs, file, line_of(q), "subquestion", "a matching question needs sub-questions")
     rows_src, columns = [], []
@@ -295,11 +306,11 @@ def _read_matching(q, file: str) -> Raw:
     d.update(type="matrix_multiple_choice",
              columns=[{"id": cid, "text": text} for text, cid in zip(columns, col_ids)], rows=rows)
     _shuffle(q, d)
-    return Raw(d, line_of(q), tags, notes=notes)
+    return Raw(d, line_of(q), tags, notes=notes, media=media)
 
 
 def _read_ordering(q, file: str) -> Raw:
-    d, tags, tag_list, notes = _common(q, file)
+    d, tags, tag_list, notes, media = _common(q, file)
     options, _ = _options(q, file, tag_list)
     grading = all_text(q.find("gradingtype")) or "ABSOLUTE_POSITION"
     gnode = q.find("gradingtype")
@@ -315,15 +326,15 @@ def _read_ordering(q, file: str) -> Raw:
     d.update(type="ordered_response", options=options, scoring=GRADING[grading], key=key)
     if "pinned" in tag_list:      # qtype_ordering always shuffles; the flag is ours
         d["pin_options"] = True
-    return Raw(d, line_of(q), tags, notes=notes)
+    return Raw(d, line_of(q), tags, notes=notes, media=media)
 
 
 def _read_gaps(q, file: str, choice_tag: str) -> Raw:
     """gapselect (<selectoption>) and ddwtos (<dragbox>): [[n]] gaps -> dropdown blanks."""
-    base, tags, tag_list, notes = _common(q, file)
+    base, tags, tag_list, notes, media = _common(q, file, rich_stem=False)
     markup = "".join(q.find("questiontext/text").itertext())
-    parts = [html_to_text(p) for p in re.split(r"</?p\b[^>]*>|<br\s*/?>", markup)]
-    parts = [p for p in parts if p]
+    raw_parts = [p for p in re.split(r"</?p\b[^>]*>|<br\s*/?>", markup) if html_to_text(p)]
+    parts = [html_to_text(p) for p in raw_parts]
     stem = " ".join(p for p in parts if not _GAP.search(p))
     text = " ".join(p for p in parts if _GAP.search(p))
     require(text, file, line_of(q), "questiontext", "no [[n]] gaps in the question text")
@@ -368,8 +379,12 @@ def _read_gaps(q, file: str, choice_tag: str) -> Raw:
          "text": _GAP.sub(lambda _m: "{{" + next(bids) + "}}", text), "blanks": blanks}
     if base.get("general_feedback"):
         d["general_feedback"] = base["general_feedback"]
+    html_stem = _stem_html(q, "".join(f"<p>{p}</p>" for p in raw_parts if not _GAP.search(html_to_text(p))),
+                           notes, media)
+    if html_stem:
+        richtext.attach(d, html_stem)
     _shuffle(q, d)
-    return Raw(d, line_of(q), tags, notes=notes)
+    return Raw(d, line_of(q), tags, notes=notes, media=media)
 
 
 _READERS = {"multichoice": _read_multichoice, "truefalse": _read_truefalse,

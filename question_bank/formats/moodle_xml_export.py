@@ -2,9 +2,11 @@
 answer feedback (the format is described in moodle_xml.py, which reads it back)."""
 from __future__ import annotations
 
+import base64
 import html
 import xml.etree.ElementTree as ET
 
+from . import richtext
 from .common import ExportResult, Skipped, item_tags, letter_ids, text_to_html
 from .moodle_xml import GRADING, MARK
 
@@ -26,10 +28,21 @@ def _fraction_text(x: float) -> str:
     return f"{x:.7f}".rstrip("0").rstrip(".")
 
 
+_MEDIA = "\0media"   # key under which write() hands each writer the export's images
+
+
 def _head(quiz, d: dict, qtype: str, question_html: str, dl: str = "") -> ET.Element:
     q = _sub(quiz, "question", type=qtype)
     _sub(_sub(q, "name"), "text", d["id"])
-    _html(q, "questiontext", question_html)
+    rich, used = richtext.for_export(d, d.get(_MEDIA), lambda m: "@@PLUGINFILE@@/" + richtext.file_name(m))
+    if rich is not None and qtype == "gapselect":
+        question_html = rich + question_html.split("</p>", 1)[1]
+    elif rich is not None:
+        question_html = rich
+    holder = _html(q, "questiontext", question_html)
+    for m in used if rich is not None else []:
+        _sub(holder, "file", base64.b64encode(m.data).decode(), name=richtext.file_name(m), path="/",
+             encoding="base64")
     general = d.get("general_feedback")
     markup = (f'<div class="rapport-general">{text_to_html(general)}</div>' if general else "") + dl
     _html(q, "generalfeedback", markup)
@@ -175,8 +188,10 @@ _WHY_NOT = {
 }
 
 
-def write(items: list[dict], case_studies: list[dict] | None = None,
+def write(items: list[dict], case_studies: list[dict] | None = None, media: dict | None = None,
           category: str = "rapport") -> ExportResult:
+    """media: sha256 -> richtext.Media for the images the items show (each goes into the
+    question text as a base64 <file>, as Moodle writes them)."""
     quiz = ET.Element("quiz")
     cat = _sub(quiz, "question", type="category")
     _sub(_sub(cat, "category"), "text", f"$course$/top/{category}")
@@ -194,7 +209,7 @@ def write(items: list[dict], case_studies: list[dict] | None = None,
             skipped.append(Skipped(d.get("id", "?"), d.get("type", "?"),
                                    _WHY_NOT.get(d.get("type"), "Moodle XML has no question type for it")))
             continue
-        writer(quiz, d)
+        writer(quiz, {**d, _MEDIA: media or {}})
     ET.indent(quiz)
     data = ET.tostring(quiz, encoding="UTF-8", xml_declaration=True)
     return ExportResult(data, "application/xml", "xml", skipped)

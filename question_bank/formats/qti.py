@@ -26,6 +26,8 @@ study, and an assessment test with a section per case study.
 """
 from __future__ import annotations
 
+import copy
+import html
 import io
 import posixpath
 import re
@@ -33,6 +35,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 
+from . import richtext
 from .common import (MAX_IMPORT_BYTES, FormatError, Raw, clean, guard, line_of, local, parse_xml, require, skip,
                      slug)
 
@@ -95,7 +98,7 @@ def read(data: bytes, file: str) -> list:
     _normalise(root)
     entries: list = []
     guard(entries, file, line_of(root), root.get("title") or root.get("identifier") or "",
-          lambda: _read_item(root, file, None))
+          lambda: _read_item(root, file, None, lambda src: None))
     return entries
 
 
@@ -147,8 +150,18 @@ def _read_package(data: bytes, file: str) -> list:
                 stimuli[target] = _read_stimulus(load(target, f"{file}/{target}"), f"{file}/{target}",
                                                  ref.get("title"))
             return stimuli[target]
+        def find(src, base=href):
+            """An image the item shows, from the package (None when the package lacks it)."""
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(base), src.split("?", 1)[0]))
+            if target not in names:
+                return None
+            try:
+                with z.open(target) as f:
+                    return f.read(richtext.MAX_IMAGE_BYTES + 1)
+            except _ZIP_ERRORS as e:
+                raise richtext.ImageRefused(f"cannot be read from the package: {e}")
         guard(entries, where, line_of(root), root.get("title") or root.get("identifier") or href,
-              lambda: _read_item(root, where, stimulus))
+              lambda: _read_item(root, where, stimulus, find))
     return entries
 
 
@@ -231,7 +244,20 @@ def _choices(parent, tag: str, resp: str, feedback: dict, file: str) -> list[dic
     return out
 
 
-def _read_item(item, file: str, stimulus) -> Raw:
+def _markup(el, leave_out=_SKIP_TEXT) -> str:
+    """The XHTML inside el as an HTML string, without interactions and feedback."""
+    parts = [html.escape(el.text or "", quote=False)]
+    for child in el:
+        if child.tag not in leave_out and not child.tag.startswith("qti-") \
+                and "rapport-unfold" not in (child.get("class") or ""):
+            c = copy.copy(child)
+            c.tail = None
+            parts.append(ET.tostring(c, encoding="unicode"))
+        parts.append(html.escape(child.tail or "", quote=False))
+    return "".join(parts)
+
+
+def _read_item(item, file: str, stimulus, find) -> Raw:
     require(item.tag == "qti-assessment-item", file, line_of(item), "qti-assessment-item",
             f"root element is <{item.tag}>, not a QTI item")
     body = item.find("qti-item-body")
@@ -241,6 +267,8 @@ def _read_item(item, file: str, stimulus) -> Raw:
     if meta["type"] or item.get("tool-name") == "Rapport":
         tags["id"] = item.get("identifier")
     decl = _declarations(item)
+    notes: list[str] = []
+    media: dict = {}
     feedback = {mf.get("identifier"): _text(mf, set()) for mf in item.iter()
                 if mf.tag == "qti-modal-feedback" and mf.get("identifier")}
     found = [e for e in body.iter() if isinstance(e.tag, str) and e.tag.endswith("-interaction")]
@@ -252,6 +280,9 @@ def _read_item(item, file: str, stimulus) -> Raw:
                           f"{_NAMES.get(unknown[0].tag, unknown[0].tag)} has no equivalent in Rapport")
     if kinds == {"qti-inline-choice-interaction"}:
         d = _read_cloze(body, found, decl, feedback, file)
+        stem_el = _stem_el(body)
+        if stem_el is not None:
+            richtext.attach(d, richtext.rich(_markup(stem_el), find, "rapport-stem", notes, media))
     elif meta["type"] == "bowtie" or (kinds == {"qti-choice-interaction"} and
                                       {e.get("response-identifier") for e in found} == {b[1] for b in BOWTIE}):
         d = _read_bowtie(body, found, decl, feedback, file)
@@ -272,6 +303,11 @@ def _read_item(item, file: str, stimulus) -> Raw:
                 else stem or lead
         d["stem"] = stem
         require(d["stem"], file, line_of(it), "qti-prompt", "the item has no stem")
+        if it.tag != "qti-hottext-interaction":
+            source = prompt if prompt is not None and _text(prompt, set()) else body
+            html_stem = richtext.rich(_markup(source), find, source.tag, notes, media)
+            if html_stem:
+                richtext.attach(d, html_stem)
         if it.get("shuffle") == "false":
             d["pin_options"] = True
     if meta["type"] in ("select_n", "dropdown_rationale") and d["type"] in ("select_all", "dropdown_cloze"):
@@ -290,7 +326,7 @@ def _read_item(item, file: str, stimulus) -> Raw:
     if ref is not None and stimulus is not None:
         case = stimulus(ref)
     return Raw(d, line_of(item), tags, name=item.get("title") or item.get("identifier") or "", case=case,
-               file=file)
+               file=file, notes=notes, media=media)
 
 
 def _read_choice(it, decl, resp, feedback, file) -> dict:
@@ -370,9 +406,14 @@ _READERS = {"qti-choice-interaction": _read_choice, "qti-order-interaction": _re
             "qti-match-interaction": _read_match, "qti-hottext-interaction": _read_hottext}
 
 
-def _stem_of(body) -> str:
+def _stem_el(body):
     stem = [p for p in body.iter() if "rapport-stem" in (p.get("class") or "")]
-    return _text(stem[0], set()) if stem else ""
+    return stem[0] if stem else None
+
+
+def _stem_of(body) -> str:
+    el = _stem_el(body)
+    return _text(el, set()) if el is not None else ""
 
 
 def _read_bowtie(body, found, decl, feedback, file) -> dict:

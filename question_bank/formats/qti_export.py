@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 
+from . import richtext
 from .common import ExportResult, Skipped
 from .qti import BOWTIE, CP_NS, META, NS3, RP
 
@@ -54,7 +55,23 @@ def _sections_el(parent, parts: list[dict], cls: str | None = None):
     return holder
 
 
-def item_xml(d: dict, stimulus_href: str | None = None, case: dict | None = None) -> bytes:
+def _stem_el(parent, tag: str, d: dict, media: dict | None, **attrs):
+    """The stem as tag: its sanitised HTML (images as ../media/ files) when it has some and
+    every image is at hand, else its plain text."""
+    rich, _ = richtext.for_export(d, media, lambda m: "../media/" + richtext.file_name(m))
+    if rich is None:
+        return _sub(parent, tag, d["stem"], **attrs)
+    el = _sub(parent, tag, **attrs)
+    holder = ET.fromstring(f'<div xmlns="{NS3}">{richtext.to_xhtml(rich)}</div>')
+    el.text = holder.text
+    el.extend(list(holder))
+    return el
+
+
+def item_xml(d: dict, stimulus_href: str | None = None, case: dict | None = None,
+             media: dict | None = None) -> bytes:
+    """One item as a QTI 3.0 file; media (sha256 -> richtext.Media) holds the images its
+    stem_html shows, written by write() under media/."""
     t = d["type"]
     item = ET.Element(_q("qti-assessment-item"), {
         "identifier": d["id"], "title": d["id"], "adaptive": "false", "time-dependent": "false",
@@ -109,7 +126,7 @@ def item_xml(d: dict, stimulus_href: str | None = None, case: dict | None = None
     if d.get("unfold"):
         _sections_el(body, d["unfold"], "rapport-unfold")
     if t in ("dropdown_cloze", "dropdown_rationale"):
-        _sub(body, "p", d["stem"], **{"class": "rapport-stem"})
+        _stem_el(body, "div" if d.get("stem_html") else "p", d, media, **{"class": "rapport-stem"})
         _cloze_paragraph(body, d, shuffle, feedbacks)
     elif t == "bowtie":
         _sub(body, "p", d["stem"], **{"class": "rapport-stem"})
@@ -123,7 +140,7 @@ def item_xml(d: dict, stimulus_href: str | None = None, case: dict | None = None
         multi = t == "matrix_multiple_response"
         it = _sub(body, "qti-match-interaction", response_identifier="RESPONSE", shuffle=shuffle,
                   max_associations=str(len(d["rows"]) * (len(d["columns"]) if multi else 1)))
-        _sub(it, "qti-prompt", d["stem"])
+        _stem_el(it, "qti-prompt", d, media)
         rows, cols = _sub(it, "qti-simple-match-set"), _sub(it, "qti-simple-match-set")
         for r in d["rows"]:
             _choice_el(rows, "qti-simple-associable-choice", r, feedbacks, "RESPONSE").set(
@@ -133,7 +150,7 @@ def item_xml(d: dict, stimulus_href: str | None = None, case: dict | None = None
                 "match-max", str(len(d["rows"])))
     elif t == "highlight":
         it = _sub(body, "qti-hottext-interaction", response_identifier="RESPONSE", max_choices="0")
-        _sub(it, "qti-prompt", d["stem"])
+        _stem_el(it, "qti-prompt", d, media)
         p = _sub(it, "p")
         last = None
         for s in d["passage"]:
@@ -148,7 +165,7 @@ def item_xml(d: dict, stimulus_href: str | None = None, case: dict | None = None
         if tag == "qti-choice-interaction":
             attrs["max_choices"] = {"multiple_choice": 1, "select_n": d.get("n", 0)}.get(t, 0)
         it = _sub(body, tag, **attrs)
-        _sub(it, "qti-prompt", d["stem"])
+        _stem_el(it, "qti-prompt", d, media)
         for o in d["options"]:
             _choice_el(it, "qti-simple-choice", o, feedbacks, "RESPONSE")
     if rp:
@@ -204,16 +221,18 @@ EXPORTABLE = {"multiple_choice", "select_all", "select_n", "ordered_response",
               "matrix_multiple_response", "highlight", "bowtie"}
 
 
-def write(items: list[dict], case_studies: list[dict] | None = None) -> ExportResult:
+def write(items: list[dict], case_studies: list[dict] | None = None, media: dict | None = None) -> ExportResult:
+    """media: sha256 -> richtext.Media for the images the items' stem_html shows."""
     buf = io.BytesIO()
     skipped, written, sections = [], [], []
+    images: set[str] = set()
     by_id = {d.get("id"): d for d in items}
     case_of = {i: cs for cs in case_studies or [] for i in cs.get("items", [])}
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for cs in case_studies or []:
             href = f"stimuli/{cs['id']}.xml"
             z.writestr(href, stimulus_xml(cs))
-            written.append((cs["id"], href, "imsqti_stimulus_xmlv3p0"))
+            written.append((cs["id"], href, "imsqti_stimulus_xmlv3p0", []))
             sections.append((cs, [i for i in cs.get("items", []) if i in by_id]))
         ordered = [by_id[i] for _, ids in sections for i in ids] + \
                   [d for d in items if d.get("id") not in case_of]
@@ -223,12 +242,18 @@ def write(items: list[dict], case_studies: list[dict] | None = None) -> ExportRe
                 continue
             cs = case_of.get(d["id"])
             name = f"items/{d['id']}.xml"
-            z.writestr(name, item_xml(d, f"../stimuli/{cs['id']}.xml" if cs else None, cs))
-            written.append((d["id"], name, "imsqti_item_xmlv3p0"))
+            z.writestr(name, item_xml(d, f"../stimuli/{cs['id']}.xml" if cs else None, cs, media))
+            _, used = richtext.for_export(d, media, richtext.file_name)
+            files = [f"media/{richtext.file_name(m)}" for m in used]
+            for m, f in zip(used, files):
+                if f not in images:
+                    images.add(f)
+                    z.writestr(f, m.data)
+            written.append((d["id"], name, "imsqti_item_xmlv3p0", files))
         z.writestr("tests/rapport-export.xml", _test(sections, [d["id"] for d in ordered
                                                                 if d.get("id") not in case_of
                                                                 and d.get("type") in EXPORTABLE]))
-        written.append(("rapport-export-test", "tests/rapport-export.xml", "imsqti_test_xmlv3p0"))
+        written.append(("rapport-export-test", "tests/rapport-export.xml", "imsqti_test_xmlv3p0", []))
         z.writestr("imsmanifest.xml", _manifest(written))
     return ExportResult(buf.getvalue(), "application/zip", "zip", skipped)
 
@@ -255,9 +280,10 @@ def _manifest(written) -> bytes:
     m = ET.Element(f"{{{CP_NS}}}manifest", {"identifier": "rapport-export"})
     ET.SubElement(m, f"{{{CP_NS}}}organizations")
     res = ET.SubElement(m, f"{{{CP_NS}}}resources")
-    for ident, href, kind in written:
+    for ident, href, kind, files in written:
         r = ET.SubElement(res, f"{{{CP_NS}}}resource",
                           {"identifier": f"res-{ident}", "type": kind, "href": href})
-        ET.SubElement(r, f"{{{CP_NS}}}file", {"href": href})
+        for f in [href] + files:
+            ET.SubElement(r, f"{{{CP_NS}}}file", {"href": f})
     ET.indent(m)
     return ET.tostring(m, encoding="UTF-8", xml_declaration=True)

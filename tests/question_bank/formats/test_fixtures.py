@@ -34,8 +34,13 @@ def test_moodle_export_with_every_type_categories_and_images():
     tf = next(d for d in items if d["stem"].startswith("Termination of the nurse"))
     assert [o["text"] for o in tf["options"]] == ["True", "False"] and tf["key"] == "true"
     picture = next(d for d in items if "[Image: Nurse seated" in d["stem"])
-    notes = [w.reason for w in report.warnings if w.name == "Nonverbal cues (with picture)"]
-    assert any("'seating plan.png' (1 KB) is not shown" in n for n in notes)
+    # the embedded image is imported: its bytes for the app to store, a media: reference in the HTML
+    (sha,) = picture["media"]
+    assert f'<img src="media:{sha}" alt="Nurse seated at an angle to the client, at eye level" ' \
+           'width="240" height="160">' in picture["stem_html"]
+    assert report.media[sha].media_type == "image/png" and report.media[sha].name == "seating plan.png"
+    assert (report.media[sha].width, report.media[sha].height) == (4, 4)
+    assert not [w for w in report.warnings if w.name == "Nonverbal cues (with picture)"]
     assert any("'posture.jpg' is referenced but the file holds no copy" in w.reason for w in report.warnings)
     assert picture["options"][0]["rationale"].startswith("The nurse faces the client")
     trust = next(d for d in items if d["stem"].startswith("A client who was restrained"))

@@ -128,22 +128,25 @@ def test_one_bad_question_is_skipped_and_the_rest_import():
     assert e.value.line == 3 and e.value.field == "strict" and '"Bad"' in str(e.value)
 
 
-def test_images_are_reported_present_or_absent():
+def test_images_are_imported_or_reported():
     body = '''<questiontext format="html"><text><![CDATA[<p>See <img src="@@PLUGINFILE@@/a%20b.png" alt="A chart"> and <img src="@@PLUGINFILE@@/gone.png"></p>]]></text>
-<file name="a b.png" path="/" encoding="base64">iVBORw0KGgo=</file></questiontext><single>true</single>
+<file name="a b.png" path="/" encoding="base64">iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==</file></questiontext><single>true</single>
 <answer fraction="100"><text>x</text></answer><answer fraction="0"><text>y</text></answer>'''
     (d,), report = import_bytes(_q(body), "moodle_xml", "img.xml", topic="empathy")
     assert d["stem"] == "See [Image: A chart] and [Image: no description]"
+    (sha,) = d["media"]
+    assert d["stem_html"] == f'<p>See <img src="media:{sha}" alt="A chart"> and [Image: no description]</p>'
+    assert report.media[sha].media_type == "image/png"
     reasons = " | ".join(w.reason for w in report.warnings)
-    assert "image 'a b.png' (1 KB) is not shown" in reasons
     assert "image 'gone.png' is referenced but the file holds no copy" in reasons
 
 
-def test_html_is_sanitised_to_text():
+def test_html_is_sanitised():
     body = '''<questiontext format="html"><text><![CDATA[<p>Hello<script>alert(1)</script></p><style>p{}</style><!-- x --><p>world &amp; <b>you</b></p>]]></text></questiontext>
 <answer fraction="100"><text>a</text></answer><answer fraction="0"><text>b</text></answer>'''
     (d,), _ = import_bytes(_q(body), "moodle_xml", "h.xml", topic="empathy")
     assert d["stem"] == "Hello world & you"
+    assert d["stem_html"] == "<p>Hello</p><p>world &amp; <b>you</b></p>"
 
 
 def test_round_trip_equality(roundtrip_items):
