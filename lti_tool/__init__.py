@@ -13,7 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     from config import Settings
 
     from . import errors, logs, metrics, models, rate_limits, security  # noqa: F401  (models register their tables)
-    from .blueprints import admin, health, instructor, instructor_bank, lti, practice, registration, student
+    from .blueprints import admin, health, instructor, instructor_bank, item_media, lti, practice, registration, student
     from .extensions import csrf, db, migrate
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
@@ -21,7 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
-    for bp in (lti.bp, registration.bp, student.bp, practice.bp, instructor.bp, instructor_bank.bp, health.bp, admin.bp):
+    for bp in (lti.bp, registration.bp, student.bp, practice.bp, instructor.bp, instructor_bank.bp, item_media.bp,
+               health.bp, admin.bp):
         app.register_blueprint(bp)
     errors.init_app(app)
     logs.init_app(app)

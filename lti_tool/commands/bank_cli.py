@@ -122,7 +122,7 @@ def import_(file, fmt, collection, topic, strict, dry_run):
     app = make_app()
     with app.app_context():
         try:
-            counts = import_items(items, name, report.collections, report.case_studies)
+            counts = import_items(items, name, report.collections, report.case_studies, report.media)
         except (BankSyncError, BankError) as exc:
             raise click.ClickException(f"nothing imported: {str(exc).splitlines()[0]}")
     where = sorted(set(report.collections.values()))

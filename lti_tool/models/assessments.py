@@ -1,7 +1,7 @@
 """The bank as stored (immutable item versions) and the Assignment behind a ResourceLink."""
 import uuid
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -29,6 +29,25 @@ class BankItem(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     # Only the newest version of an item is drawn for new attempts.
     current: Mapped[bool] = mapped_column(default=True, index=True)
+    created_at = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BankMedia(db.Model):
+    """An image that imported questions show, stored once per collection: a collection is
+    the tenant (an instructor's import is `name [c<context>]`), so one course's images are
+    never served through another's. Bytes checked by question_bank.formats.richtext.sniff."""
+
+    __tablename__ = "bank_media"
+    __table_args__ = (UniqueConstraint("collection", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection: Mapped[str] = mapped_column(String(64), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at = mapped_column(UTCDateTime(), default=utcnow)
 
 

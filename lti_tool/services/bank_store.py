@@ -10,7 +10,7 @@ from question_bank.bank import Bank, BankError, CaseStudy, Item, content_hash, i
 from question_bank.types import get_type
 
 from ..extensions import db
-from ..models import BankItem
+from ..models import BankItem, BankMedia
 
 
 class BankSyncError(Exception):
@@ -74,13 +74,15 @@ def import_dicts(dicts: list[dict], collection: str, source: str) -> dict:
 
 
 def import_items(dicts: list[dict], source: str, collections: str | dict[str, str],
-                 case_studies: list[dict] | None = None) -> dict:
+                 case_studies: list[dict] | None = None, media: dict | None = None) -> dict:
     """Store an import (question_bank.formats: items, report) in one transaction.
 
     collections is one name, or item id -> name (the file's categories). Items are held to
     the engine's rules only (imported=True), not to the bundled bank's writing rules.
     case_studies are YAML-shaped ({id, version, title, topic, stimulus, items: [ids]});
     their items are stored with the case so an attempt serves them together, in order.
+    media (report.media: sha256 -> richtext.Media) holds the images the items show; each is
+    stored once in each collection whose items show it.
     Raises BankError or BankSyncError and writes nothing if any item cannot be stored.
     """
     def coll(item_id):
@@ -105,11 +107,39 @@ def import_items(dicts: list[dict], source: str, collections: str | dict[str, st
         for name, group in groups.items():
             for k, v in store_items(group, name, bank).items():
                 counts[k] += v
+            store_media(group, name, media or {})
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return counts
+
+
+def store_media(items: list[Item], collection: str, media: dict) -> int:
+    """Store, in a collection, each image its items show that it does not hold yet. Does not commit."""
+    wanted = {sha for item in items for sha in item.definition.get("media", ())}
+    missing = wanted - set(media)
+    if missing:
+        raise BankSyncError(f"{len(missing)} image(s) the items show were not read from the file")
+    have = set(db.session.execute(db.select(BankMedia.sha256).where(
+        BankMedia.collection == collection, BankMedia.sha256.in_(wanted))).scalars()) if wanted else set()
+    for sha in sorted(wanted - have):
+        m = media[sha]
+        db.session.add(BankMedia(collection=collection, sha256=sha, media_type=m.media_type, name=m.name[:255],
+                                 width=m.width, height=m.height, data=m.data))
+    return len(wanted - have)
+
+
+def media_of(collections: list[str] | None, shas: set[str]) -> dict:
+    """sha256 -> question_bank Media for the images some collections hold (for an export)."""
+    from question_bank.formats.richtext import Media
+    if not shas:
+        return {}
+    q = db.select(BankMedia).where(BankMedia.sha256.in_(shas))
+    if collections:
+        q = q.where(BankMedia.collection.in_(collections))
+    return {m.sha256: Media(m.sha256, m.media_type, m.data, m.name, m.width, m.height)
+            for m in db.session.execute(q).scalars()}
 
 
 def export_collection(collections: list[str] | None, fmt: str):
@@ -130,7 +160,8 @@ def export_collection(collections: list[str] | None, fmt: str):
                                                  "title": case["title"], "topic": r.topic,
                                                  "stimulus": case["stimulus"], "items": []})
             cs["items"].append(d["id"])
-    result = export_items(dicts, fmt, list(cases.values()))
+    media = media_of(collections, {sha for d in dicts for sha in d.get("media", ())})
+    result = export_items(dicts, fmt, list(cases.values()), media)
     skipped_cases = {s.id for s in result.skipped if s.type == "case study"}
     result.skipped_items = sum(1 for s in result.skipped if s.type != "case study") + sum(
         len(cs["items"]) for cs in cases.values() if cs["id"] in skipped_cases)
@@ -192,7 +223,7 @@ def import_upload(data: bytes, filename: str, collection: str, topic: str | None
     items = [dict(d, id=ids[d["id"]]) for d in items]
     cases = [dict(cs, id=prefix + cs["id"], items=[ids[i] for i in cs["items"]]) for cs in report.case_studies]
     try:
-        counts = import_items(items, filename, name, cases)
+        counts = import_items(items, filename, name, cases, report.media)
     except (BankSyncError, BankError) as exc:
         raise UploadError(f"Nothing imported: {str(exc).splitlines()[0]}")
     return report, counts

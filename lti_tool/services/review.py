@@ -69,8 +69,11 @@ def item_views(attempt: Attempt, with_review: bool = False) -> list[ItemView]:
                                 reached=False))
             continue
         t = bank_store.item_type(item.bank_item)
+        view = t.present(item.presentation)
+        if view.get("stem_html"):         # its images are served per bank row (blueprints/item_media.py)
+            view["media_row"] = item.bank_item_id
         iv = ItemView(item.position, prefix_for(item.position), item.bank_item.type,
-                      t.present(item.presentation), item.response, item.bank_item.topic,
+                      view, item.response, item.bank_item.topic,
                       _case_view(item, unfolded), flagged=bool(item.flagged), locked=item.locked_at is not None,
                       last_of_case=bool(case) and (case.get("position") or 0) == last_pos.get(case["id"]))
         if with_review:

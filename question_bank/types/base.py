@@ -139,6 +139,8 @@ class ItemType:
 
     def _view(self, **fields):
         view = {"type": self.key, "stem": self.d.get("stem", "")}
+        if self.d.get("stem_html"):      # imported formatting and images (formats/richtext.py)
+            view["stem_html"] = self.d["stem_html"]
         view.update(fields)
         return view
 

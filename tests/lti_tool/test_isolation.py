@@ -69,6 +69,9 @@ ROUTES = {
     "instructor_bank.page": (STAFF_ROUTE, None),
     "instructor_bank.import_questions": (STAFF_ROUTE, None),
     "instructor_bank.export": (STAFF_ROUTE, None),
+    # Students of an attempt holding the question, and staff of a course that may use its collection;
+    # the real checks, with a real image, are in tests/lti_tool/blueprints/test_item_media.py.
+    "item_media.image": (LEARNER_ROUTE, None),
 }
 # Blueprints whose every other route has one audience by construction.
 AUDIENCE_BY_BLUEPRINT = {"admin": ADMIN_ROUTE}
