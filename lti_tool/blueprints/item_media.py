@@ -39,4 +39,4 @@ def stem_html(ctx, view: dict) -> Markup:
     """An item view's stem_html, sanitised again, its images pointing at image() above."""
     row, token = view.get("media_row"), ctx.get("token")
     return Markup(richtext.render(view.get("stem_html") or "", lambda sha: url_for(
-        "item_media.image", row_id=row, sha256=sha, lt=token)))
+        "item_media.image", row_id=row, sha256=sha, lt=token) if row is not None else None))

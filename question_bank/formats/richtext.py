@@ -207,11 +207,18 @@ def tidy(safe_html: str) -> str:
     return re.sub(rf"\s*({_BLOCK})\s*", r"\1", s).strip()
 
 
-def render(safe_html: str, url_for_media: Callable[[str], str]) -> str:
+def render(safe_html: str, url_for_media: Callable[[str], "str | None"]) -> str:
     """stem_html for a page: sanitised again (the database is not trusted to hold only what
     an import wrote), media: references turned into URLs of the app's media route."""
     again = sanitise(safe_html)
-    return _MEDIA_IN_HTML.sub(lambda m: f'<img src="{html.escape(url_for_media(m.group(1)))}"', again)
+
+    def image(m: re.Match) -> str:
+        url = url_for_media(m.group(1))
+        if url is None:                    # nowhere to serve it from: say what it shows
+            alt = re.search(r'alt="([^"]*)"', m.group(2))
+            return f"[Image: {alt.group(1) if alt else 'no description'}]"
+        return f'<img src="{html.escape(url)}"{m.group(2)}>'
+    return re.sub(r'<img src="media:([0-9a-f]{64})"([^>]*)>', image, again)
 
 
 def for_export(d: dict, media: dict | None, href: Callable[[Media], str]) -> tuple[str | None, list[Media]]:

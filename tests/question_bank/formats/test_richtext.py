@@ -129,6 +129,7 @@ def test_render_sanitises_again_and_points_images_at_the_app():
     out = rt.render(f'<p onclick="x()">Hi</p><img src="media:{sha}" alt="A"><img src="/etc/passwd" alt="B">',
                     lambda s: f"/item-media/7/{s}?lt=t&x")
     assert out == f'<p>Hi</p><img src="/item-media/7/{sha}?lt=t&amp;x" alt="A">'
+    assert rt.render(f'<p><img src="media:{sha}" alt="A"></p>', lambda s: None) == "<p>[Image: A]</p>"
 
 
 def test_plain_paragraph_questions_get_no_stem_html():
