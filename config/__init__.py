@@ -126,7 +126,16 @@ class Settings:
     # A launch token lives this long; every page and autosave issues a fresh one.
     LAUNCH_TOKEN_TTL = 3 * 3600
     LAUNCH_STATE_TTL = 600
+    # LTI Platform Storage (postMessage): how long a login in an LMS frame waits for the LMS page
+    # to answer lti.capabilities (0 = never ask; platforms that name lti_storage_target are
+    # always used), and how long a put/get waits before the cookie fallback decides.
+    LTI_STORAGE_PROBE_MS = 600
+    LTI_STORAGE_TIMEOUT_MS = 3000
     JWKS_CACHE_TTL = 3600
+    # An id_token naming a kid the cached key set lacks refetches the platform's key set at most
+    # once per this many seconds per key set URL (all hosts, with Redis): a flood of made-up kids
+    # costs the LMS one fetch per interval, and a real key rotation waits at most this long.
+    JWKS_REFETCH_INTERVAL = 30
     ITEMS_PER_ATTEMPT = 10
     GRADE_WORKER_THREAD = False
     GRADE_WORKER_INTERVAL = 1.0

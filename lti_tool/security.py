@@ -196,5 +196,15 @@ class RedactingRequestHandler(WSGIRequestHandler):
     """`rapport serve`'s access log: method, path and status, never the query string."""
 
     def log_request(self, code="-", size="-"):
-        self.requestline = redact(self.requestline)
-        super().log_request(code, size)
+        # Werkzeug logs `self.path` (and `requestline` only when the line was bad); the request
+        # has been handled by now, so both are swapped for their redacted forms while logging.
+        path, line = getattr(self, "path", None), self.requestline
+        self.requestline = redact(line)
+        if path is not None:
+            self.path = redact(path)
+        try:
+            super().log_request(code, size)
+        finally:
+            self.requestline = line
+            if path is not None:
+                self.path = path

@@ -8,15 +8,19 @@ this process.
   conditional UPDATE.
 - Platform access tokens (AGS) per (issuer, client_id, scopes), so N hosts and workers do not
   each fetch their own, and a 401 on one host drops the token for all.
-- Platform JWKS, per key set URL, so a class launching together costs the LMS one fetch.
+- Platform JWKS, per key set URL, so a class launching together costs the LMS one fetch; and
+  the time of the last refetch for an unknown kid, so a flood of bogus kids costs the LMS at
+  most one fetch per JWKS_REFETCH_INTERVAL.
 
 Keys carry REDIS_KEY_PREFIX (default "rapport"), so two installs can share one Redis.
 """
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import redis
@@ -61,51 +65,144 @@ def _key(config, *parts: str) -> str:
 
 # --- OIDC state and nonce -------------------------------------------------------------------
 
-def save_launch_state(state: str, nonce: str, platform_id: int, ttl: int) -> None:
-    """Remember a login's state and nonce until the launch consumes them (at most `ttl` seconds)."""
+# Expired launch_state rows are deleted by the worker loop (grades/worker.py, every
+# PURGE_INTERVAL seconds), at most PURGE_BATCH per statement, so no login pays for it and a
+# backlog (a class of 2,000 leaves 2,000 rows) is cleared in short statements.
+PURGE_INTERVAL = 60.0
+PURGE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class StateCheck:
+    """What consume_launch_state found. `ok` only for a fresh state of this platform whose
+    nonce matches and, for a Platform Storage login, whose browser binding was shown."""
+
+    ok: bool
+    storage_target: str | None = None  # the login used Platform Storage through this frame
+    needs_storage: bool = False        # ... and the launch has not shown the stored value yet
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def save_launch_state(state: str, nonce: str, platform_id: int, ttl: int,
+                      storage_target: str | None = None, storage_secret: str | None = None) -> None:
+    """Remember a login's state and nonce until the launch consumes them (at most `ttl` seconds).
+
+    With `storage_target`, the login also put `storage_secret` into the platform's storage
+    (LTI Client Side postMessages); the launch must read it back in the same browser."""
     config = _config()
     client = redis_client(config)
     if client is not None:
-        value = json.dumps({"nonce": nonce, "platform_id": platform_id})
+        value = json.dumps({"nonce": nonce, "platform_id": platform_id,
+                            "storage_target": storage_target, "storage_secret": storage_secret})
         client.set(_key(config, "launch-state", state), value, ex=ttl, nx=True)
         return
     from .extensions import db
     from .models import LaunchState
     from .models.base import utcnow
     now = utcnow()
-    db.session.add(LaunchState(state=state, nonce=nonce, platform_id=platform_id,
-                               created_at=now, expires_at=now + timedelta(seconds=ttl)))
+    db.session.add(LaunchState(state=state, nonce=nonce, platform_id=platform_id, created_at=now,
+                               expires_at=now + timedelta(seconds=ttl), storage_target=storage_target,
+                               storage_secret=storage_secret))
     db.session.commit()
 
 
-def consume_launch_state(state: str, nonce: str, platform_id: int) -> bool:
-    """True exactly once for a fresh (state, nonce) of this platform; False for a replay, an
-    expired or unknown state, or a nonce or platform that does not match. In the database, the
-    caller's transaction commits the consumption."""
+def purge_expired_launch_states(now=None, limit: int | None = None) -> int:
+    """Delete at most `limit` launch_state rows past their expiry (used or not); return how many.
+    The caller commits. Redis needs none of this: its keys expire by themselves."""
+    if redis_client(_config()) is not None:
+        return 0
+    from .extensions import db
+    from .models import LaunchState
+    from .models.base import utcnow
+    now = now or utcnow()
+    batch = db.select(LaunchState.state).where(LaunchState.expires_at < now).limit(limit or PURGE_BATCH)
+    return db.session.execute(
+        db.delete(LaunchState).where(LaunchState.state.in_(batch)).execution_options(synchronize_session=False)
+    ).rowcount or 0
+
+
+def purge_all_expired_launch_states(max_batches: int = 20) -> int:
+    """The worker's purge: bounded batches, each committed, until none is left (or max_batches)."""
+    from .extensions import db
+    total = 0
+    for _ in range(max_batches):
+        n = purge_expired_launch_states()
+        db.session.commit()
+        total += n
+        if n < PURGE_BATCH:
+            break
+    return total
+
+
+def _binding(saved_target, saved_secret, storage_value: str | None, storage_checked: bool,
+             cookie_ok: bool) -> StateCheck:
+    if not saved_target:
+        return StateCheck(ok=True)
+    if storage_value is not None:
+        # The value stored at login, read back from the platform in this browser.
+        good = bool(storage_value) and hmac.compare_digest(storage_value.encode(), (saved_secret or "").encode())
+        return StateCheck(ok=good, storage_target=saved_target)
+    if storage_checked:
+        # The platform's storage could not answer: only the login's own (partitioned) cookie may.
+        return StateCheck(ok=cookie_ok, storage_target=saved_target)
+    return StateCheck(ok=False, storage_target=saved_target, needs_storage=True)
+
+
+def consume_launch_state(state: str, nonce: str, platform_id: int, *, storage_value: str | None = None,
+                         storage_checked: bool = False, cookie_ok: bool = False) -> StateCheck:
+    """Consume a login's state once, for a fresh (state, nonce) of this platform.
+
+    Not ok for a replay, an expired or unknown state, or a nonce or platform that does not match.
+    A Platform Storage login is consumed only when the launch shows the stored value
+    (`storage_value`), or when the platform storage could not answer (`storage_checked`) and the
+    login's cookie came back (`cookie_ok`). Before the browser has been asked
+    (`needs_storage`), nothing is consumed. In the database, the caller's transaction commits
+    the consumption."""
     config = _config()
     client = redis_client(config)
     if client is not None:
-        # GETDEL: whoever reads it removes it, so a replay racing the real launch gets nothing.
-        raw = client.getdel(_key(config, "launch-state", state))
+        key = _key(config, "launch-state", state)
+        raw = client.get(key)
         if raw is None:
-            return False
+            return StateCheck(ok=False)
         saved = json.loads(raw)
-        return saved.get("nonce") == nonce and saved.get("platform_id") == platform_id
+        if saved.get("nonce") != nonce or saved.get("platform_id") != platform_id:
+            client.delete(key)  # a wrong guess burns the state: a state is never tried twice
+            return StateCheck(ok=False)
+        check = _binding(saved.get("storage_target"), saved.get("storage_secret"), storage_value,
+                         storage_checked, cookie_ok)
+        if not check:
+            # Not consumed (as in the database, where the refused launch rolls back): the browser
+            # is asked first, and a wrong or missing value cannot be guessed (256 random bits).
+            return check
+        # GETDEL: whoever reads it removes it, so a replay racing the real launch gets nothing.
+        if client.getdel(key) is None:
+            return StateCheck(ok=False)
+        return check
     from .extensions import db
     from .models import LaunchState
     from .models.base import utcnow
     now = utcnow()
     # One UPDATE decides: concurrent replays cannot both see used_at IS NULL.
-    used = db.session.execute(
+    row = db.session.execute(
         db.update(LaunchState)
         .where(LaunchState.state == state, LaunchState.nonce == nonce, LaunchState.used_at.is_(None),
                LaunchState.expires_at > now, LaunchState.platform_id == platform_id)
         .values(used_at=now)
-    ).rowcount
+        .returning(LaunchState.storage_target, LaunchState.storage_secret)
+    ).first()
+    if row is None:
+        return StateCheck(ok=False)
+    check = _binding(row[0], row[1], storage_value, storage_checked, cookie_ok)
+    if check.needs_storage or not check.ok:
+        # Not this time: the row stays unused for the launch that shows the stored value.
+        db.session.rollback()
     # Not committed here: the launch's service commits it with the user, link and attempt, so a
     # launch is recorded whole or not at all (issue 13: one transaction per launch). The row stays
     # locked until then, so a concurrent replay waits and then finds it used.
-    return used == 1
+    return check
 
 
 # --- caches (AGS access tokens, platform JWKS) ------------------------------------------------
@@ -125,6 +222,14 @@ class _MemoryCache:
     def set(self, key: str, value: str, ttl: float) -> None:
         with self._lock:
             self._data[key] = (time.monotonic() + ttl, value)
+
+    def add(self, key: str, value: str, ttl: float) -> bool:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None and hit[0] > time.monotonic():
+                return False
+            self._data[key] = (time.monotonic() + ttl, value)
+            return True
 
     def forget(self, prefix: str) -> None:
         with self._lock:
@@ -160,6 +265,15 @@ def cache_set(kind: str, key: str, value: str, ttl: float) -> None:
         _memory.set(f"{kind}:{key}", value, ttl)
         return
     client.set(_key(config, kind, key), value, px=max(1, int(ttl * 1000)))
+
+
+def cache_add(kind: str, key: str, value: str, ttl: float) -> bool:
+    """Set `key` only if it is absent (or expired); True when this call set it. One winner across
+    every host with Redis (SET NX), across threads without."""
+    client, config = _redis_or_none()
+    if client is None:
+        return _memory.add(f"{kind}:{key}", value, ttl)
+    return bool(client.set(_key(config, kind, key), value, px=max(1, int(ttl * 1000)), nx=True))
 
 
 def cache_forget(kind: str, prefix: str = "") -> None:

@@ -1,9 +1,10 @@
 """LTI endpoints: login, launch, JWKS. Views stay thin; lti/ and services/ do the work."""
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from ..extensions import csrf
 from ..launch_token import LaunchToken, issue
 from ..lti import LaunchError
+from ..lti.errors import StorageCheckNeeded
 from ..lti.keys import ensure_key, public_jwks
 from ..lti.launch import validate_launch
 from ..lti.tool_config import unverified_issuer_and_client
@@ -25,12 +26,34 @@ def launch_url() -> str:
     return current_app.config["BASE_URL"] + "/lti/launch"
 
 
+# The login parameters a probe page carries back (LTI 1.3 login initiation and Canvas's extras).
+_LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id",
+                 "canvas_environment", "canvas_region")
+
+
+def _probe_first(params: dict) -> bool:
+    """A login in an LMS frame that names no lti_storage_target: ask the LMS page whether it offers
+    Platform Storage (lti.capabilities) before choosing. Only in frames (Sec-Fetch-Dest), only once."""
+    return (current_app.config["LTI_STORAGE_PROBE_MS"] > 0 and not params.get("lti_storage_target")
+            and params.get("rapport_probed") != "1" and request.headers.get("Sec-Fetch-Dest") == "iframe")
+
+
+def _storage_login_page(storage):
+    return current_app.make_response(render_template(
+        "lti/storage_login.html", storage=storage, timeout_ms=current_app.config["LTI_STORAGE_TIMEOUT_MS"]))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt
 def login():
     params = request.values.to_dict()
+    if _probe_first(params):
+        carried = {k: params[k] for k in _LOGIN_PARAMS if params.get(k)}
+        return render_template("lti/storage_probe.html", params=carried,
+                               timeout_ms=current_app.config["LTI_STORAGE_PROBE_MS"])
     try:
-        return login_redirect(launch_url(), current_app.config["LAUNCH_STATE_TTL"], params)
+        return login_redirect(launch_url(), current_app.config["LAUNCH_STATE_TTL"], params,
+                              storage_page=_storage_login_page)
     except LaunchError as exc:
         registrations.note_launch_error(params.get("iss"), params.get("client_id"), exc.message)
         raise
@@ -42,7 +65,12 @@ def launch():
     conf = current_app.config
     try:
         data = validate_launch(request.form.to_dict(), tool_url=conf["BASE_URL"], jwks_ttl=conf["JWKS_CACHE_TTL"],
-                               leeway=conf["JWT_LEEWAY_SECONDS"])
+                               leeway=conf["JWT_LEEWAY_SECONDS"], refetch_interval=conf["JWKS_REFETCH_INTERVAL"])
+    except StorageCheckNeeded as need:
+        # The login stored its check in the LMS's storage: this page reads it back in this browser
+        # and posts the launch again with it. Nothing is consumed or recorded until then.
+        return render_template("lti/storage_launch.html", need=need, id_token=request.form.get("id_token"),
+                               state=request.form.get("state"), timeout_ms=conf["LTI_STORAGE_TIMEOUT_MS"])
     except LaunchError as exc:
         registrations.note_launch_error(*unverified_issuer_and_client(request.form.get("id_token")), exc.message)
         raise

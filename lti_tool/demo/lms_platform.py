@@ -7,6 +7,7 @@ import html
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -105,10 +106,16 @@ class PracticePlatformConf(LTI1P3PlatformConfAbstract):
 
 
 class PracticeLogin(OIDCLoginAbstract):
+    # Like Canvas's lti_storage_target: the frame that answers lti.put_data / lti.get_data
+    # (here the course page itself, "_parent"); None sends no storage target.
+    storage_target: str | None = None
+
     def set_lti_message_hint(self, **kwargs):
         self._lti_message_hint = kwargs["hint"]
 
     def get_redirect(self, url):
+        if self.storage_target:
+            url += ("&" if "?" in url else "?") + urlencode({"lti_storage_target": self.storage_target})
         return redirect(url)
 
 

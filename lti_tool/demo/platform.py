@@ -67,8 +67,17 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
     def name_of(user):
         return user["name"] or user.get("roster_name") or user["sub"]
 
+    def storage_mode() -> str:
+        mode = request.args.get("storage", "target")
+        return mode if mode in STORAGE_MODES else "target"
+
+    def with_mode(url: str) -> str:
+        mode = storage_mode()
+        return url if mode == "target" else url + ("&" if "?" in url else "?") + f"storage={mode}"
+
     @app.get("/")
     def course():
+        mode = storage_mode()
         blocks = []
         for n, (link_id, a) in enumerate(gradebook.activities.items()):
             latest = gradebook.latest(a["lineitem_id"])
@@ -76,12 +85,13 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
                            f"{s['score']['scoreMaximum']:g}</td><td>{html.escape(s['score']['timestamp'])}</td></tr>"
                            for u, s in latest.items())
             if n == 0:  # the first activity keeps its short link names
-                links = (f'<a id="launch-student" href="/launch/student" target="tool">Launch as student</a> | '
-                         f'<a id="launch-instructor" href="/launch/instructor" target="tool">Launch as instructor</a>')
+                links = (f'<a id="launch-student" href="{with_mode("/launch/student")}" target="tool">Launch as student</a>'
+                         f' | <a id="launch-instructor" href="{with_mode("/launch/instructor")}" target="tool">'
+                         f'Launch as instructor</a>')
             else:
-                links = (f'<a href="/launch/instructor?link={html.escape(link_id)}" target="tool">'
+                links = (f'<a href="{html.escape(with_mode("/launch/instructor?link=" + link_id))}" target="tool">'
                          f'Open {html.escape(a["title"])} as the instructor</a>')
-            others = " | ".join(f'<a href="/launch/{k}?link={html.escape(link_id)}" target="tool">Open '
+            others = " | ".join(f'<a href="{html.escape(with_mode(f"/launch/{k}?link={link_id}"))}" target="tool">Open '
                                 f'{html.escape(a["title"]) + " " if n else ""}as {html.escape(name_of(u))}</a>'
                                 for k, u in USERS.items() if k not in ("student", "instructor"))
             blocks.append((f'<section aria-labelledby="act-{n}"><h3 id="act-{n}">{html.escape(a["title"])}</h3>'
@@ -96,7 +106,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
                 f'<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
                 f'<header><h1>{COURSE["title"]}</h1><p>Practice LMS for the Rapport demo (lti1p3platform).</p></header>'
                 f'<main><h2>Activities</h2>{launch_links}'
-                f'<p><a id="add-activity" href="/deep-link" target="tool">Add a Rapport activity (deep linking)</a> | '
+                f'<p><a id="add-activity" href="{with_mode("/deep-link")}" target="tool">Add a Rapport activity (deep linking)</a> | '
                 f'<a href="/gradebook">Gradebook (JSON)</a></p>'
                 f'<iframe name="tool" id="tool" title="Rapport" style="width:100%;height:70vh;border:1px solid #888"'
                 f' allow="clipboard-write"></iframe>{_FRAME_MESSAGES.replace("TOOL_ORIGIN", json.dumps(tool_origin))}'
@@ -105,7 +115,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
                 f'value="{0 if gradebook.offline else 1}"><p>The gradebook is '
                 f'<strong id="gradebook-state">{"offline (an outage)" if gradebook.offline else "online"}</strong>. '
                 f'<button type="submit">{"Bring it back online" if gradebook.offline else "Take it offline"}</button>'
-                f'</p></form>{tables}</main></body></html>')
+                f'</p></form>{tables}</main>{storage_script(mode)}</body></html>')
 
     @app.get("/launch/<role>")
     def launch(role):
@@ -115,6 +125,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
         if link_id not in gradebook.activities:
             return ("unknown activity", 404)
         login = PracticeLogin(FlaskRequest(request), platform())
+        login.storage_target = "_parent" if storage_mode() in ("target", "forget") else None
         login.set_lti_message_hint(hint=json.dumps({"role": role, "link": link_id}))
         return login.initiate_login(USERS[role]["sub"])
 
@@ -122,6 +133,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
     def deep_link_start():
         """The instructor's "Add an activity": an LtiDeepLinkingRequest, as Moodle's "Select content"."""
         login = PracticeLogin(FlaskRequest(request), platform())
+        login.storage_target = "_parent" if storage_mode() in ("target", "forget") else None
         login.set_lti_message_hint(hint=json.dumps({"role": "instructor", "deep_link": True}))
         return login.initiate_login(USERS["instructor"]["sub"])
 
@@ -298,6 +310,52 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
 
     app.extensions["practice_conf"] = conf
     return app, gradebook
+
+
+# LTI Platform Storage on the course page (`/?storage=…`), as Canvas does it:
+#   target  the login names lti_storage_target=_parent and the page answers (the default);
+#   probe   no lti_storage_target, but the page answers lti.capabilities (the tool must ask);
+#   off     no storage at all (Moodle 4.5): the tool falls back to its cookie;
+#   forget  names the target but never has the tool's data, as if the launch were in another browser.
+STORAGE_MODES = ("target", "probe", "off", "forget")
+
+
+def storage_script(mode: str) -> str:
+    """The platform side of "LTI Client Side postMessages": lti.capabilities, lti.put_data and
+    lti.get_data from the tool's frame, kept per tool origin in this page. Every message it
+    handles is logged in window.platformStorageLog (tests read it)."""
+    return """<script>
+(function () {
+  "use strict";
+  var mode = %s, store = {};
+  window.platformStorageLog = [];
+  window.addEventListener("message", function (e) {
+    var frame = document.getElementById("tool"), d = e.data;
+    if (!frame || e.source !== frame.contentWindow || !d || typeof d !== "object") return;
+    if (["lti.capabilities", "lti.put_data", "lti.get_data"].indexOf(d.subject) < 0 || mode === "off") return;
+    window.platformStorageLog.push({subject: d.subject, key: d.key || null, origin: e.origin});
+    var reply = {subject: d.subject + ".response", message_id: d.message_id};
+    if (!d.message_id) {
+      reply.error = {code: "bad_request", message: "Missing required 'message_id' field"};
+    } else if (d.subject === "lti.capabilities") {
+      reply.supported_messages = [{subject: "lti.capabilities"}, {subject: "lti.put_data", frame: "_parent"},
+                                  {subject: "lti.get_data", frame: "_parent"}];
+    } else if (!d.key) {
+      reply.error = {code: "bad_request", message: "Missing required 'key' field"};
+    } else {
+      var k = e.origin + "|" + d.key;
+      reply.key = d.key;
+      if (d.subject === "lti.put_data") {
+        if (d.value === null || d.value === undefined) delete store[k]; else store[k] = String(d.value);
+        if (d.value !== null && d.value !== undefined) reply.value = d.value;
+      } else {
+        reply.value = mode === "forget" || !(k in store) ? null : store[k];
+      }
+    }
+    e.source.postMessage(reply, e.origin);
+  });
+})();
+</script>""" % json.dumps(mode)
 
 
 def registration_args(lms_url: str) -> dict:

@@ -6,6 +6,7 @@ import threading
 import click
 from werkzeug.serving import make_server
 
+from ..security import RedactingRequestHandler
 from .platform import create_lms, registration_args
 
 
@@ -24,8 +25,9 @@ def run_demo(port: int, lms_port: int) -> None:
         platforms.register(**registration_args(lms_url))
     lms, _gradebook = create_lms(lms_url, tool_url)
     start_thread(app)
-    tool_server = make_server("127.0.0.1", port, app, threaded=True)
-    lms_server = make_server("localhost", lms_port, lms, threaded=True)
+    # Request lines logged without their query strings (launch tokens, login hints, states).
+    tool_server = make_server("127.0.0.1", port, app, threaded=True, request_handler=RedactingRequestHandler)
+    lms_server = make_server("localhost", lms_port, lms, threaded=True, request_handler=RedactingRequestHandler)
     threading.Thread(target=lms_server.serve_forever, daemon=True).start()
     click.echo(f"Rapport:       {tool_url}   (demo database {demo_database_url().removeprefix('sqlite:///')})")
     click.echo(f"Practice LMS:  {lms_url}/   (open this; launch as student or instructor)")

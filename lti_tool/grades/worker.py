@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -161,12 +162,18 @@ def run_once(limit: int = 20, session=None) -> int:
 
 
 def run_forever(app, stop: threading.Event) -> None:
+    from .. import shared_state
     from ..services.attempts import sweep_overdue
     interval = app.config["GRADE_WORKER_INTERVAL"]
+    purged_at = 0.0
     while not stop.is_set():
         with app.app_context():
             try:
                 sweep_overdue()
+                if time.monotonic() - purged_at >= shared_state.PURGE_INTERVAL:
+                    # Expired OIDC login states (bounded batches; Redis expires its own).
+                    purged_at = time.monotonic()
+                    shared_state.purge_all_expired_launch_states()
                 busy = run_once()
             except Exception:
                 log.exception("grade worker loop error")

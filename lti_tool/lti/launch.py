@@ -12,9 +12,9 @@ from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException, LtiKeyException
 
 from .. import shared_state
-from .errors import LaunchError
+from .errors import LaunchError, StorageCheckNeeded
 from .launch_data import Launch
-from .login import COOKIE_PREFIX, STATE_COOKIE, state_cookie
+from .login import COOKIE_PREFIX, STATE_COOKIE, platform_origin, state_cookie, storage_key
 from .tool_config import DatabaseToolConf
 
 LTI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -33,6 +33,7 @@ _key_objects: dict[str, object] = {}
 
 class _MessageLaunch(FlaskMessageLaunch):
     jwks_ttl = 3600
+    refetch_interval = 30
     leeway = 5
     tool_url = ""
 
@@ -92,12 +93,19 @@ class _MessageLaunch(FlaskMessageLaunch):
         raise LtiKeyException("Unable to find public key")
 
     def get_public_key(self):
-        """An unknown kid refetches the platform JWKS once (key rotation), then gives up."""
+        """An unknown kid refetches the platform JWKS once (key rotation), then gives up; and at
+        most once per `refetch_interval` seconds per key set, on every host, so a flood of launches
+        naming made-up kids cannot make Rapport hammer the platform."""
         try:
             return self._public_key_from_set()
         except LtiException as exc:
             if "Unable to find public key" not in str(exc):
                 raise
+            url = self._registration.get_key_set_url() or ""
+            if url and not shared_state.cache_add("jwks-refetch", url, "1", self.refetch_interval):
+                self._explain_key_mismatch()
+                raise LaunchError("The id_token is signed with a key the platform does not publish (its key set "
+                                  f"was fetched again less than {self.refetch_interval} s ago).", 401) from exc
             self._registration.set_key_set(None)
             self._refetch = True
             try:
@@ -145,7 +153,23 @@ class _MessageLaunch(FlaskMessageLaunch):
             raise LaunchError("The id_token has no nonce.", 401)
         # Single use on every host at once (shared_state: Redis GETDEL, else one conditional UPDATE
         # that the launch's service commits with the user, link and attempt: one transaction).
-        if not shared_state.consume_launch_state(state, nonce, self._registration.platform.id):
+        # A Platform Storage login also needs the value it stored, read back in this browser.
+        value = self._get_request_param("rapport_storage_value") or None
+        checked = self._get_request_param("rapport_storage") == "unavailable"
+        check = shared_state.consume_launch_state(
+            state, nonce, self._registration.platform.id, storage_value=value, storage_checked=checked,
+            cookie_ok=COOKIE_PREFIX + state_cookie(state) in ours)
+        if check.needs_storage:
+            raise StorageCheckNeeded(check.storage_target, platform_origin(self._registration.platform.auth_login_url),
+                                     storage_key(state))
+        if not check.ok and check.storage_target:
+            if value is not None:
+                raise LaunchError("This launch was started in another browser: your LMS does not hold this "
+                                  "login's check in this browser. Please launch again from your course.", 401)
+            raise LaunchError("Your LMS could not confirm that this launch started in this browser (its storage "
+                              "did not answer and this browser blocks the cookie Rapport set at login). "
+                              "Please launch again from your course.", 401)
+        if not check.ok:
             raise LaunchError("This launch was already used or has expired (nonce or state not valid). "
                               "Please launch again from your course.", 401)
         return self
@@ -215,7 +239,7 @@ def _key_object(jwk: dict):
     return obj
 
 
-def validate_launch(form: dict, *, tool_url: str, jwks_ttl: int, leeway: int) -> Launch:
+def validate_launch(form: dict, *, tool_url: str, jwks_ttl: int, leeway: int, refetch_interval: int = 30) -> Launch:
     """Return the validated Launch, or raise LaunchError with a message a person can act on.
 
     `tool_url` is Rapport's base URL: the token's target_link_uri must be under it.
@@ -227,6 +251,7 @@ def validate_launch(form: dict, *, tool_url: str, jwks_ttl: int, leeway: int) ->
         raise LaunchError(f"The id_token is larger than {MAX_ID_TOKEN_BYTES // 1024} KB; no platform sends one that big.", 413)
     launch = _MessageLaunch(FlaskRequest(request_data=form), DatabaseToolConf())
     launch.jwks_ttl, launch.leeway, launch.tool_url = jwks_ttl, leeway, tool_url
+    launch.refetch_interval = refetch_interval
     launch.set_auto_validation(False)
     try:
         launch.validate()

@@ -1,8 +1,10 @@
 """OIDC third-party initiated login (/lti/login)."""
 from __future__ import annotations
 
+import re
 import secrets
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
 
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
@@ -15,8 +17,40 @@ STATE_COOKIE = "rapport-lti-state"
 COOKIE_PREFIX = "lti1p3-"  # what pylti1p3's cookie service puts before every name
 
 
+# lti_storage_target: "_parent" or the name of a sibling frame (Canvas: post_message_forwarding).
+_FRAME_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
 def state_cookie(state: str) -> str:
     return f"{STATE_COOKIE}-{state}"
+
+
+def storage_key(state: str) -> str:
+    """The platform-storage key a login writes and its launch reads (one per login, cleared after)."""
+    return f"rapport-{state}"
+
+
+def storage_target(raw: str | None) -> str | None:
+    """The login's lti_storage_target if it is a usable frame name, else None (cookie path)."""
+    raw = (raw or "").strip()
+    return raw if _FRAME_NAME.match(raw) else None
+
+
+def platform_origin(url: str | None) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "*"
+
+
+@dataclass(frozen=True)
+class StorageLogin:
+    """A login that binds its state to the browser through LTI Platform Storage: the page puts
+    `value` under `key` in `target` (postMessage to `origin`), then goes on to `auth_url`."""
+
+    auth_url: str
+    target: str
+    origin: str
+    key: str
+    value: str
 
 
 class _Login(FlaskOIDCLogin):
@@ -27,6 +61,8 @@ class _Login(FlaskOIDCLogin):
     """
 
     state_ttl = 600
+    storage_target: str | None = None
+    storage: StorageLogin | None = None
 
     def _prepare_redirect_url(self, launch_url: str) -> str:
         registration = self.validate_oidc_login()
@@ -37,9 +73,14 @@ class _Login(FlaskOIDCLogin):
             check_login_deployment(platform, deployment_id)
         state = "state-" + secrets.token_urlsafe(24)
         nonce = secrets.token_urlsafe(24)
+        # With Platform Storage the login puts a secret into the platform's storage; only a launch
+        # in this browser can read it back (a state alone is no secret: it travels in URLs).
+        secret = secrets.token_urlsafe(32) if self.storage_target else None
         # Shared by every app host (Redis, else the database): the launch may land on another.
-        shared_state.save_launch_state(state, nonce, platform.id, self.state_ttl)
-        # One cookie per login, so two launches opened together in two tabs both succeed.
+        shared_state.save_launch_state(state, nonce, platform.id, self.state_ttl,
+                                       storage_target=self.storage_target, storage_secret=secret)
+        # One cookie per login, so two launches opened together in two tabs both succeed. With
+        # Platform Storage too: it is the fallback when the platform's storage cannot answer.
         self._cookie_service.set_cookie(state_cookie(state), "1", self.state_ttl)
         params = {
             "scope": "openid",
@@ -56,20 +97,31 @@ class _Login(FlaskOIDCLogin):
         if hint:
             params["lti_message_hint"] = hint
         url = registration.get_auth_login_url()
-        return url + ("&" if "?" in url else "?") + urlencode(params)
+        url = url + ("&" if "?" in url else "?") + urlencode(params)
+        if self.storage_target:
+            self.storage = StorageLogin(url, self.storage_target, platform_origin(platform.auth_login_url),
+                                        storage_key(state), secret)
+        return url
 
 
-def login_redirect(launch_url: str, state_ttl: int, request_data: dict):
-    """Validate a login initiation and return the Flask redirect response to the platform."""
+def login_redirect(launch_url: str, state_ttl: int, request_data: dict, storage_page=None):
+    """Validate a login initiation and return the Flask response: a redirect to the platform,
+    or, when the login names an lti_storage_target, `storage_page(StorageLogin)` (a page that
+    stores the state's secret in the platform, then goes on to the platform)."""
     req = FlaskRequest(request_data=request_data, request_is_secure=None)
     login = _Login(req, DatabaseToolConf())
     login.state_ttl = state_ttl
+    login.storage_target = storage_target(request_data.get("lti_storage_target")) if storage_page else None
     try:
         if not request_data.get("iss"):
             raise LaunchError("The login request has no issuer (iss).")
         if not request_data.get("login_hint"):
             raise LaunchError("The login request has no login_hint.")
-        return login.redirect(launch_url)
+        response = login.redirect(launch_url)
+        if login.storage is not None:
+            response = storage_page(login.storage)
+            login._cookie_service.update_response(response)
+        return response
     except OIDCException as exc:
         if "registration" in str(exc).lower():
             raise LaunchError(

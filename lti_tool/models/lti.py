@@ -33,6 +33,9 @@ class Platform(db.Model):
     last_launch_at = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at = mapped_column(UTCDateTime(), nullable=True)
+    # Dynamic registration: where the platform lets us read (and, on Canvas, update) the
+    # registration it made (RFC 7592 `registration_client_uri`). None for manual registrations.
+    registration_client_uri: Mapped[str | None] = mapped_column(String(1024))
 
     deployments = relationship("Deployment", back_populates="platform", cascade="all, delete-orphan",
                                order_by="Deployment.id")
@@ -77,7 +80,12 @@ class ToolKey(db.Model):
 class LaunchState(db.Model):
     """OIDC login state and nonce, kept server-side so launches work without third-party cookies.
 
-    Consumed once at launch (used_at set), which makes the nonce single-use.
+    Consumed once at launch (used_at set), which makes the nonce single-use. Rows past
+    `expires_at` are purged on write (shared_state.purge_expired_launch_states).
+
+    LTI Platform Storage: when the login used the platform's postMessage storage,
+    `storage_target` names the frame to ask and `storage_secret` is the value stored there; the
+    launch must show that value (read from the platform in this browser) before it is accepted.
     """
 
     __tablename__ = "launch_state"
@@ -86,8 +94,10 @@ class LaunchState(db.Model):
     nonce: Mapped[str] = mapped_column(String(128), unique=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
     created_at = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at = mapped_column(UTCDateTime())
+    expires_at = mapped_column(UTCDateTime(), index=True)
     used_at = mapped_column(UTCDateTime(), nullable=True)
+    storage_target: Mapped[str | None] = mapped_column(String(64))
+    storage_secret: Mapped[str | None] = mapped_column(String(64))
 
 
 class Context(db.Model):

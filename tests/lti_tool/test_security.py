@@ -131,6 +131,7 @@ def test_serve_request_handler_redacts(caplog):
     handler.requestline = "GET /instructor/?lt=SECRET-TOKEN HTTP/1.1"
     handler.client_address = ("127.0.0.1", 1)
     handler.command, handler.path = "GET", "/instructor/?lt=SECRET-TOKEN"
+    handler.request_version = "HTTP/1.1"  # werkzeug logs command, path and version when it has them
     logged = []
     handler.log = lambda type, message, *args: logged.append(message % args)
     handler.log_request(200, 10)

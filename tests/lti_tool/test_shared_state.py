@@ -59,7 +59,7 @@ def test_a_state_is_consumed_once_even_when_two_hosts_race(two_hosts):
     def consume(app):
         with app.app_context():
             barrier.wait()
-            wins.append(shared_state.consume_launch_state("state-race", "n-1", 7))
+            wins.append(bool(shared_state.consume_launch_state("state-race", "n-1", 7)))
     threads = [threading.Thread(target=consume, args=(h,)) for h in (a, b) * 4]
     for t in threads:
         t.start()
@@ -141,3 +141,65 @@ def test_platform_keys_are_fetched_once_for_all_hosts(two_hosts):
         assert client.ttl(f"{prefix}:jwks:{platform.url}/jwks") > 0
     finally:
         platform.server.stop()
+
+
+def test_a_platform_storage_state_in_redis_waits_for_its_secret(two_hosts):
+    (a, b), client, prefix = two_hosts
+    with a.app_context():
+        shared_state.save_launch_state("state-ps", "n-ps", 3, 60, storage_target="_parent", storage_secret="s3cret")
+    with b.app_context():
+        first = shared_state.consume_launch_state("state-ps", "n-ps", 3)
+        assert not first and first.needs_storage and first.storage_target == "_parent"
+        assert client.exists(f"{prefix}:launch-state:state-ps")  # asking the browser consumes nothing
+        assert not shared_state.consume_launch_state("state-ps", "n-ps", 3, storage_checked=True)  # no cookie
+        assert shared_state.consume_launch_state("state-ps", "n-ps", 3, storage_value="s3cret")
+        assert not shared_state.consume_launch_state("state-ps", "n-ps", 3, storage_value="s3cret")  # once
+
+
+def _expired_rows(app, n, *, minutes_ago=30):
+    from datetime import timedelta
+
+    from lti_tool.extensions import db
+    from lti_tool.models import LaunchState, Platform
+    from lti_tool.models.base import utcnow
+    with app.app_context():
+        pid = db.session.execute(db.select(Platform.id)).scalars().first()
+        past = utcnow() - timedelta(minutes=minutes_ago)
+        db.session.add_all([LaunchState(state=f"state-old-{i}", nonce=f"n-old-{i}", platform_id=pid, created_at=past,
+                                        expires_at=past + timedelta(minutes=10)) for i in range(n)])
+        db.session.commit()
+
+
+def _count(app):
+    from lti_tool.extensions import db
+    from lti_tool.models import LaunchState
+    with app.app_context():
+        return db.session.query(LaunchState).count()
+
+
+def test_expired_launch_states_are_purged_in_bounded_batches(app, platform):
+    from lti_tool.extensions import db
+    _expired_rows(app, 25)
+    platform.login(app.test_client())  # one fresh, unexpired row
+    with app.app_context():
+        assert shared_state.purge_expired_launch_states(limit=10) == 10
+        db.session.commit()
+    assert _count(app) == 16
+    with app.app_context():
+        assert shared_state.purge_expired_launch_states(limit=100) == 15
+        db.session.commit()
+    assert _count(app) == 1  # the fresh one stays
+
+
+def test_the_worker_loop_purges_expired_states(app, platform, monkeypatch):
+    from lti_tool.grades.worker import start_thread
+    from tests.support.live import wait_until
+    monkeypatch.setattr(shared_state, "PURGE_BATCH", 4)  # several bounded batches
+    _expired_rows(app, 10)
+    platform.login(app.test_client())
+    assert _count(app) == 11
+    stop = start_thread(app)
+    try:
+        assert wait_until(lambda: _count(app) == 1, timeout=10), _count(app)
+    finally:
+        stop.set()

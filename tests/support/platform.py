@@ -72,6 +72,7 @@ class TestPlatform:
         self.members_page_size: int | None = None
         self.members_requests: list[str] = []
         self.score_maximum: dict[str, float] = {}  # line item id -> scoreMaximum (GET lineitem)
+        self.jwks_fetches = 0  # GET /jwks served
         app = Flask("test_platform")
 
         def outage():
@@ -80,6 +81,7 @@ class TestPlatform:
 
         @app.get("/jwks")
         def jwks():
+            self.jwks_fetches += 1
             return jsonify(self.jwks)
 
         @app.post("/token")

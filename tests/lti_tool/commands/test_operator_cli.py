@@ -322,3 +322,24 @@ def test_worker_metrics_port_in_use_is_one_line(upgraded):
         port = s.getsockname()[1]
         r = run(["worker", "--metrics-port", str(port)], upgraded)
     one_line_error(r, f"port {port} on 127.0.0.1 is already in use", "--metrics-port")
+
+
+def test_demo_request_log_never_shows_launch_tokens(tmp_path):
+    import urllib.request
+    port, lms_port = free_port(), free_port()
+    e = dict(os.environ, RAPPORT_INSTANCE_PATH=str(tmp_path))
+    proc = subprocess.Popen(RAPPORT + ["demo", "--port", str(port), "--lms-port", str(lms_port)], env=e, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert _wait_ready(f"http://127.0.0.1:{port}/healthz", proc), "demo did not start"
+        for url in (f"http://127.0.0.1:{port}/attempt/1?lt=SECRET-LAUNCH-TOKEN",
+                    f"http://localhost:{lms_port}/launch/student?link=SECRET-LINK"):
+            try:
+                urllib.request.urlopen(url, timeout=10).read()
+            except OSError:
+                pass  # a refusal is fine: only the log line matters
+    finally:
+        out, err = _stop(proc)
+    log = out + err
+    assert "GET /attempt/1?[redacted]" in log, log[-2000:]
+    assert "SECRET-LAUNCH-TOKEN" not in log and "SECRET-LINK" not in log

@@ -158,3 +158,24 @@ def test_two_launches_started_together_both_succeed(client, platform):
     state2, nonce2 = platform.login(client)
     assert client.post("/lti/launch", data={"id_token": platform.sign(platform.claims(nonce1)), "state": state1}).status_code == 303
     assert client.post("/lti/launch", data={"id_token": platform.sign(platform.claims(nonce2)), "state": state2}).status_code == 303
+
+
+def test_a_flood_of_unknown_kids_refetches_the_key_set_once_per_interval(app, client, platform):
+    app.config["JWKS_REFETCH_INTERVAL"] = 2
+    platform.launch(client)  # caches the JWKS
+    fetched = platform.jwks_fetches
+    bogus, _ = new_key(kid="made-up")
+    for i in range(6):
+        state, nonce = platform.login(client)
+        token = platform.sign(platform.claims(nonce), key=bogus, kid=f"made-up-{i}")
+        _assert_refused(client.post("/lti/launch", data={"id_token": token, "state": state}), 401,
+                        "key the platform does not publish")
+    assert platform.jwks_fetches == fetched + 1, "one refetch for six unknown kids within the interval"
+    # After the interval, a genuinely rotated key is found by one more refetch.
+    time.sleep(2.1)
+    new, jwk = new_key(kid="rotated-later")
+    platform.jwks = {"keys": [platform.jwk, jwk]}
+    state, nonce = platform.login(client)
+    token = platform.sign(platform.claims(nonce), key=new, kid="rotated-later")
+    assert client.post("/lti/launch", data={"id_token": token, "state": state}).status_code == 303
+    assert platform.jwks_fetches == fetched + 2

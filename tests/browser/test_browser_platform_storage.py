@@ -1,0 +1,80 @@
+"""LTI Platform Storage ("LTI Client Side postMessages") in real Chromium with third-party cookies
+blocked: the practice LMS (localhost) frames Rapport (127.0.0.1) and answers lti.capabilities,
+lti.put_data and lti.get_data as Canvas does. Each launch path is proven by what the platform
+saw (window.platformStorageLog) and by the launch_state row the launch consumed."""
+import pytest
+
+from lti_tool.extensions import db
+from lti_tool.models import LaunchState
+
+from tests.support.browser import tool_frame, wait_for_url
+
+pytestmark = pytest.mark.browser
+
+
+def _launch(page, live, mode):
+    page.goto(live["lms_url"] + f"/?storage={mode}")
+    page.get_by_role("link", name="Launch as student").click()
+    return tool_frame(page)
+
+
+def _log(page):
+    return page.evaluate("() => window.platformStorageLog")
+
+
+def _used_states(app):
+    with app.app_context():
+        return db.session.execute(db.select(LaunchState).where(LaunchState.used_at.is_not(None))).scalars().all()
+
+
+def _no_tool_cookies(browser):
+    assert [c for c in browser.cookies() if c["domain"] == "127.0.0.1"] == []
+
+
+def test_launch_through_platform_storage_when_the_login_names_a_target(app, live, browser):
+    page = browser.new_page()
+    frame = _launch(page, live, "target")
+    wait_for_url(page, frame, "/attempt/")
+    frame.get_by_role("heading", level=1).wait_for()
+    _no_tool_cookies(browser)
+    log = _log(page)
+    subjects = [m["subject"] for m in log]
+    # Put at login, read back at launch, then cleared (a put with no value); all from Rapport's origin.
+    assert subjects == ["lti.put_data", "lti.get_data", "lti.put_data"], log
+    assert {m["origin"] for m in log} == {live["tool_url"]}
+    assert log[0]["key"] == log[1]["key"] == log[2]["key"] and log[0]["key"].startswith("rapport-state-")
+    used = _used_states(app)
+    assert [(s.storage_target, bool(s.storage_secret)) for s in used] == [("_parent", True)]
+    assert log[0]["key"] == "rapport-" + used[0].state
+
+
+def test_launch_through_platform_storage_found_by_asking_capabilities(app, live, browser):
+    page = browser.new_page()
+    frame = _launch(page, live, "probe")
+    wait_for_url(page, frame, "/attempt/")
+    _no_tool_cookies(browser)
+    subjects = [m["subject"] for m in _log(page)]
+    assert subjects == ["lti.capabilities", "lti.put_data", "lti.get_data", "lti.put_data"], subjects
+    assert [s.storage_target for s in _used_states(app)] == ["_parent"]
+
+
+def test_without_platform_storage_the_cookie_path_still_launches(app, live, browser):
+    # Moodle 4.5: no lti_storage_target and no answer to lti.capabilities. The state row alone
+    # (single use, nonce-bound) carries the launch, as before.
+    page = browser.new_page()
+    frame = _launch(page, live, "off")
+    wait_for_url(page, frame, "/attempt/")
+    _no_tool_cookies(browser)
+    assert _log(page) == []
+    assert [s.storage_target for s in _used_states(app)] == [None]
+
+
+def test_a_launch_whose_platform_storage_lacks_the_login_is_refused(app, live, browser):
+    # As if the id_token were replayed into another browser: the platform has no value for this
+    # login, and the login's cookie cannot stand in (third-party cookies are blocked).
+    page = browser.new_page()
+    frame = _launch(page, live, "forget")
+    wait_for_url(page, frame, "/lti/launch")
+    frame.get_by_role("heading", name="Rapport could not start this launch").wait_for()
+    assert "could not confirm that this launch started in this browser" in frame.locator("main").inner_text()
+    assert _used_states(app) == []
