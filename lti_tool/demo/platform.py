@@ -67,13 +67,17 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
     def name_of(user):
         return user["name"] or user.get("roster_name") or user["sub"]
 
-    def storage_mode() -> str:
-        mode = request.args.get("storage", "target")
-        return mode if mode in STORAGE_MODES else "target"
+    def storage_mode(default: str = "target") -> str:
+        mode = request.args.get("storage", default)
+        return mode if mode in STORAGE_MODES else default
 
     def with_mode(url: str) -> str:
-        mode = storage_mode()
-        return url if mode == "target" else url + ("&" if "?" in url else "?") + f"storage={mode}"
+        # The course page's links always say which storage mode the launch uses; a launch URL
+        # fetched without one (scripted HTTP clients, which run no JavaScript) uses none.
+        return url + ("&" if "?" in url else "?") + f"storage={storage_mode()}"
+
+    def storage_target() -> str | None:
+        return "_parent" if storage_mode("off") in ("target", "forget") else None
 
     @app.get("/")
     def course():
@@ -125,7 +129,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
         if link_id not in gradebook.activities:
             return ("unknown activity", 404)
         login = PracticeLogin(FlaskRequest(request), platform())
-        login.storage_target = "_parent" if storage_mode() in ("target", "forget") else None
+        login.storage_target = storage_target()
         login.set_lti_message_hint(hint=json.dumps({"role": role, "link": link_id}))
         return login.initiate_login(USERS[role]["sub"])
 
@@ -133,7 +137,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
     def deep_link_start():
         """The instructor's "Add an activity": an LtiDeepLinkingRequest, as Moodle's "Select content"."""
         login = PracticeLogin(FlaskRequest(request), platform())
-        login.storage_target = "_parent" if storage_mode() in ("target", "forget") else None
+        login.storage_target = storage_target()
         login.set_lti_message_hint(hint=json.dumps({"role": "instructor", "deep_link": True}))
         return login.initiate_login(USERS["instructor"]["sub"])
 

@@ -47,7 +47,8 @@ def tool_frame(page):
     raise AssertionError("the tool iframe never loaded Rapport")
 
 
-def wait_for_url(page, frame, part: str, timeout: float = 15):
+def wait_for_url(page, frame, part: str, timeout: float = 30):
+    # A launch is several hops (login, platform storage, the LMS, launch): give a loaded machine time.
     deadline = time.time() + timeout
     while part not in frame.url and time.time() < deadline:
         page.wait_for_timeout(100)
