@@ -1,7 +1,7 @@
 """platform storage for the OIDC state, the purge index, registration_client_uri
 
 Revision ID: d7e2a4c19b53
-Revises: e4a2c9d17b35
+Revises: d7e2a9c41b58
 Create Date: 2026-12-03 14:10:00
 
 - launch_state.storage_target / storage_secret: a login that used LTI Platform Storage
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = 'd7e2a4c19b53'
-down_revision = 'e4a2c9d17b35'
+down_revision = 'd7e2a9c41b58'
 branch_labels = None
 depends_on = None
 
