@@ -23,6 +23,8 @@ class Answer:
     correct: bool
     picks: list              # [(technique, is_key)] the student chose
     on_offer: set            # techniques among the item's choices
+    when: object = None      # when the attempt started (aware UTC datetime)
+    attempt_id: int = 0
 
 
 def answers(user_ids, context_id: int) -> dict[int, list[Answer]]:
@@ -30,7 +32,7 @@ def answers(user_ids, context_id: int) -> dict[int, list[Answer]]:
     ids = [user_ids] if isinstance(user_ids, int) else list(user_ids)
     if not ids:
         return {}
-    q = (db.select(Attempt.user_id, AttemptItem, BankItem)
+    q = (db.select(Attempt.user_id, AttemptItem, BankItem, Attempt.started_at)
          .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
          .join(BankItem, BankItem.id == AttemptItem.bank_item_id)
          .join(Assignment, Assignment.id == Attempt.assignment_id)
@@ -41,7 +43,7 @@ def answers(user_ids, context_id: int) -> dict[int, list[Answer]]:
          .order_by(Attempt.started_at.desc(), AttemptItem.position.desc()))
     out: dict[int, list[Answer]] = {u: [] for u in ids}
     seen: set = set()
-    for user_id, ai, bi in db.session.execute(q):
+    for user_id, ai, bi, started in db.session.execute(q):
         if (user_id, bi.item_id) in seen:
             continue
         seen.add((user_id, bi.item_id))
@@ -51,7 +53,7 @@ def answers(user_ids, context_id: int) -> dict[int, list[Answer]]:
         except (ValueError, TypeError, KeyError):
             picks = []
         out[user_id].append(Answer(bi.item_id, bi.topic, bi.difficulty, is_correct(ai.points, ai.max_points),
-                                   list(picks), techniques_in(bi.definition)))
+                                   list(picks), techniques_in(bi.definition), started, ai.attempt_id))
     return out
 
 

@@ -57,6 +57,8 @@ ROUTES = {
     "instructor.analysis_page": (STAFF_ROUTE, None),
     "instructor.analysis_csv": (STAFF_ROUTE, None),
     "instructor.class_review": (STAFF_ROUTE, None),
+    "instructor.mastery_page": (STAFF_ROUTE, None),
+    "instructor.mastery_csv": (STAFF_ROUTE, None),
     "instructor.accommodations_page": (STAFF_ROUTE, None),
     "instructor.accommodation_for_member": (STAFF_ROUTE, None),
     # The builder's own signed deep-linking token (services/deep_links.py), never a launch token.

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 
-from . import accommodations, analysis, builder, results  # noqa: E402,F401  (routes register on bp)
+from . import accommodations, analysis, builder, mastery, results  # noqa: E402,F401  (routes register on bp)

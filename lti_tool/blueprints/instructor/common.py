@@ -10,7 +10,8 @@ from ...services.lms_frame import lms_origins
 from ..auth import current_token, staff_link
 
 NAV = (("instructor.overview", "Results"), ("instructor.analysis_page", "Item analysis"),
-       ("instructor.class_review", "Class review"), ("instructor.accommodations_page", "Accommodations"),
+       ("instructor.class_review", "Class review"), ("instructor.mastery_page", "Mastery"),
+       ("instructor.accommodations_page", "Accommodations"),
        ("instructor.settings_page", "Settings"), ("instructor_bank.page", "Import and export"))
 
 

@@ -154,3 +154,26 @@ def test_practice_pages_refuse_fixed_attempts_and_other_students(client, platfor
     assert client.get(f"/practice/{theirs}?lt={my_lt}").status_code == 403
     assert client.post(f"/practice/{theirs}/answer", data={"lt": my_lt, "position": "1"}).status_code == 403
     assert client.post(f"/practice/{mine}/targeted", data={"lt": my_lt, "technique": "nonsense"}).status_code == 400
+
+
+def test_class_mastery_shows_the_stuck_student_and_its_csv(client, platform, app):
+    adaptive_link(client, platform, app, max_items=40, se_target=0.05)
+    aid, lt = start(client, platform, sub="stuck-student")
+    run_session(client, app, aid, lt, habit="false-reassurance")
+    other, other_lt = start(client, platform, sub="steady-student")
+    run_session(client, app, other, other_lt)
+    resp, _, _ = platform.launch(client, sub="teacher-1", roles=(INSTRUCTOR,))
+    staff_lt = resp.headers["Location"].split("lt=")[1]
+    page = client.get(f"/instructor/mastery?lt={staff_lt}").get_data(as_text=True)
+    assert "Class mastery" in page and "Mastery by topic" in page
+    stuck = page.split('id="stuck-heading"')[1].split("</section>")[0]
+    assert "User stuck-student" in stuck and "false reassurance when a client voices fear" in stuck
+    assert "steady-student" not in stuck
+    assert "False reassurance" in page.split('id="tech-heading"')[1]
+    csv_resp = client.get(f"/instructor/mastery.csv?lt={staff_lt}")
+    body = csv_resp.get_data(as_text=True)
+    assert csv_resp.status_code == 200 and csv_resp.mimetype == "text/csv"
+    row = next(line for line in body.splitlines() if line.startswith("User stuck-student"))
+    assert "False reassurance when a client voices fear" in row
+    # A student never opens it.
+    assert client.get(f"/instructor/mastery?lt={lt}").status_code == 403
