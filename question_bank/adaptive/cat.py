@@ -136,7 +136,9 @@ def next_unit(units: Sequence[Unit], sections: Sequence, ability: Ability, given
     if exposure and sessions >= settings.min_sessions_for_cap:
         under = [u for u in pool if max(exposure.get(i, 0) for i in u.ids) / sessions < settings.max_exposure]
         pool = under or pool
-    ranked = sorted(pool, key=lambda u: (-u.information(ability.theta), u.key))
+    # Equal information (items still at their label's difficulty) is broken at random, never
+    # by id: an id order would send every student to the same topic and items.
+    ranked = sorted(pool, key=lambda u: (-round(u.information(ability.theta), 9), rng.random()))
     return rng.choice(ranked[:settings.randomesque])
 
 
