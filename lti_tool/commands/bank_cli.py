@@ -79,7 +79,8 @@ def sync():
 @click.option("--collection", default=None,
               help="Put every question in this collection (default: the file's categories, else 'imported').")
 @click.option("--topic", default=None, help="Topic for questions that carry none.")
-@click.option("--strict", is_flag=True, help="Import nothing if any question would be skipped.")
+@click.option("--strict", is_flag=True, help="Import nothing if any question would be skipped, or is "
+              "already stored under its id and version with other content.")
 @click.option("--dry-run", is_flag=True, help="Print the report; write nothing.")
 def import_(file, fmt, collection, topic, strict, dry_run):
     """Import questions: what Rapport can serve imports, the rest is skipped and reported
@@ -122,12 +123,23 @@ def import_(file, fmt, collection, topic, strict, dry_run):
     app = make_app()
     with app.app_context():
         try:
-            counts = import_items(items, name, report.collections, report.case_studies, report.media)
+            counts = import_items(items, name, report.collections, report.case_studies, report.media,
+                                  report.item_lines, strict=strict)
         except (BankSyncError, BankError) as exc:
             raise click.ClickException(f"nothing imported: {str(exc).splitlines()[0]}")
+    for line in counts["changed"]:
+        click.echo(f"  {line}")
+    present = counts["present"]
+    for item_id in present[:10]:
+        click.echo(f"  {name}:{report.item_lines.get(item_id, '?')}: {item_id}: already present (same id, "
+                   "version and content): left as it is")
+    if len(present) > 10:
+        click.echo(f"  ... and {len(present) - 10} more already present")
     where = sorted(set(report.collections.values()))
+    changed = f", {len(counts['changed'])} not imported (changed without a new version, listed above)" \
+        if counts["changed"] else ""
     click.echo(f"imported {counts['added']} items into collection{'s' if len(where) > 1 else ''} "
-               f"{', '.join(repr(w) for w in where)} ({counts['unchanged']} already present); "
+               f"{', '.join(repr(w) for w in where)} ({counts['unchanged']} already present{changed}); "
                f"{len(report.skipped)} skipped, {len(report.warnings)} warning(s)")
 
 

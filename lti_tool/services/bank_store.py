@@ -74,7 +74,8 @@ def import_dicts(dicts: list[dict], collection: str, source: str) -> dict:
 
 
 def import_items(dicts: list[dict], source: str, collections: str | dict[str, str],
-                 case_studies: list[dict] | None = None, media: dict | None = None) -> dict:
+                 case_studies: list[dict] | None = None, media: dict | None = None,
+                 lines: dict[str, int] | None = None, strict: bool = False) -> dict:
     """Store an import (question_bank.formats: items, report) in one transaction.
 
     collections is one name, or item id -> name (the file's categories). Items are held to
@@ -83,6 +84,12 @@ def import_items(dicts: list[dict], source: str, collections: str | dict[str, st
     their items are stored with the case so an attempt serves them together, in order.
     media (report.media: sha256 -> richtext.Media) holds the images the items show; each is
     stored once in each collection whose items show it.
+
+    Re-importing: an item whose id and version are stored with the same content is left as it
+    is (counts["present"] lists it); one stored with other content is not imported, and
+    counts["changed"] says so with the fix (bump its version), as do the other items of its
+    case study; the rest imports. strict=True refuses the whole import instead. lines
+    (item id -> line in the file) puts the line in those messages.
     Raises BankError or BankSyncError and writes nothing if any item cannot be stored.
     """
     def coll(item_id):
@@ -96,6 +103,7 @@ def import_items(dicts: list[dict], source: str, collections: str | dict[str, st
         place.update({i: (cs["id"], n) for n, i in enumerate(ids, 1)})
     items = [item_from_dict(d, source, 0, coll(d["id"]), *place.get(d["id"], (None, None)), imported=True)
              for d in dicts]
+    items, present, changed = _already_stored(items, source, lines or {}, strict)
     groups: dict[str, list[Item]] = {}
     for item in items:
         if not item.collection or len(item.collection) > COLLECTION_MAX:
@@ -112,7 +120,36 @@ def import_items(dicts: list[dict], source: str, collections: str | dict[str, st
     except Exception:
         db.session.rollback()
         raise
-    return counts
+    return counts | {"present": present, "changed": changed}
+
+
+def _already_stored(items: list[Item], source: str, lines: dict[str, int], strict: bool):
+    """(items to store, ids already stored unchanged, one message per item not imported)."""
+    stored = {(r.item_id, r.version): r.content_hash for r in db.session.execute(
+        db.select(BankItem.item_id, BankItem.version, BankItem.content_hash).where(
+            BankItem.item_id.in_([i.id for i in items])))}
+    present, changed = [], {}
+    for item in items:
+        digest = stored.get((item.id, item.version))
+        if digest is None:
+            continue
+        if digest == content_hash(item.definition):
+            present.append(item.id)
+        else:
+            changed[item.id] = (f"{source}:{lines.get(item.id, '?')}: {item.id}: content changed but version "
+                                f"{item.version} is already stored: not imported; give it version "
+                                f"{item.version + 1} (or a new id) and import again")
+    if changed and strict:
+        first = next(iter(changed.values()))
+        more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+        raise BankSyncError(f"{first}{more}; without --strict the rest would import")
+    hit = {i.case_study: i.id for i in items if i.id in changed and i.case_study}
+    for item in items:
+        if item.case_study in hit and item.id not in changed and item.id not in present:
+            changed[item.id] = (f"{source}:{lines.get(item.id, '?')}: {item.id}: not imported: another part of "
+                                f"its case study ({hit[item.case_study]}) changed without a new version")
+    keep = [i for i in items if i.id not in changed]
+    return keep, present, list(changed.values())
 
 
 def store_media(items: list[Item], collection: str, media: dict) -> int:
@@ -223,7 +260,8 @@ def import_upload(data: bytes, filename: str, collection: str, topic: str | None
     items = [dict(d, id=ids[d["id"]]) for d in items]
     cases = [dict(cs, id=prefix + cs["id"], items=[ids[i] for i in cs["items"]]) for cs in report.case_studies]
     try:
-        counts = import_items(items, filename, name, cases, report.media)
+        counts = import_items(items, filename, name, cases, report.media,
+                              {ids[k]: v for k, v in report.item_lines.items() if k in ids})
     except (BankSyncError, BankError) as exc:
         raise UploadError(f"Nothing imported: {str(exc).splitlines()[0]}")
     return report, counts

@@ -99,6 +99,7 @@ class ImportReport:
     collections: dict[str, str] = field(default_factory=dict)   # item id -> collection
     case_studies: list[dict] = field(default_factory=list)      # YAML-shaped, item ids in order
     media: dict = field(default_factory=dict)   # sha256 -> richtext.Media: images the items show
+    item_lines: dict[str, int] = field(default_factory=dict)    # item id -> its line in the file
 
     def lines(self) -> list[str]:
         out = [str(n) for n in sorted(self.skipped + self.warnings,
@@ -365,6 +366,7 @@ def finish(entries: list, file: str, source_name: str, topic: str | None,
         if house:
             report.warnings.append(Note(where, raw.line, name, _summarise_house(d["id"], house), "warning"))
         report.collections[d["id"]] = collection or raw.collection or DEFAULT_COLLECTION
+        report.item_lines[d["id"]] = raw.line
         if raw.case:
             cs = cases.setdefault(raw.case["id"], {
                 "id": raw.case["id"], "version": raw.case.get("version", 1),

@@ -103,3 +103,17 @@ def test_students_cannot_use_the_page(client, platform):
     assert client.get(f"/instructor/bank/?lt={lt}").status_code == 403
     assert _upload(client, lt, action="import").status_code == 403
     assert client.post("/instructor/bank/export", data={"lt": lt, "collection": "bundled", "format": "qti"}).status_code == 403
+
+
+def test_importing_again_keeps_what_is_there_and_names_what_changed(client, platform, app):
+    lt = _instructor(client, platform)
+    assert _upload(client, lt, action="import").status_code == 200
+    page = _upload(client, lt, action="import").get_data(as_text=True)
+    assert "0 question(s) added to “Week 3”, 36 already there." in page
+    changed = MOODLE.replace(b"You all say you care, then you hold people down.", b"You all say you care.")
+    resp = _upload(client, lt, data=changed, action="import")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "35 already there, 1 not imported because they changed" in page
+    assert "Not imported: changed since the last import" in page
+    assert re.search(r"<li>Line \d+: c\d+-imp-nurs210-002: content changed but version 1 is already stored: not imported; "
+                     r"give it version 2", page)

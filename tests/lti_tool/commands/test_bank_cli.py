@@ -109,3 +109,30 @@ def test_export_to_an_unwritable_path_is_one_line(instance, tmp_path):
     line = _one_line_error(run(["bank", "export", "--format", "qti", str(tmp_path / "no" / "such" / "x.zip")],
                                instance))
     assert "nothing exported: cannot write" in line
+
+
+def test_reimport_leaves_identical_questions_and_reports_changed_ones(instance, tmp_path):
+    f = tmp_path / "reimport.xml"
+    original = (FIXTURES / "nurs210-mental-health.xml").read_text()
+    f.write_text(original)
+    args = ["bank", "import", str(f), "--topic", "alliance-foundations", "--collection", "again"]
+    assert run(args, instance).returncode == 0
+    r = run(args, instance)                       # the same file again: nothing new, nothing refused
+    assert r.returncode == 0, r.stderr
+    assert "imported 0 items into collection 'again' (36 already present)" in r.stdout
+    assert re.search(r"reimport\.xml:\d+: imp-reimport-001: already present \(same id, version and content\)",
+                     r.stdout) and "... and 26 more already present" in r.stdout
+    # one question edited without a new version: reported with the fix, the rest stays as it was
+    f.write_text(original.replace("You all say you care, then you hold people down.",
+                                  "You all say you care, then you restrain people."))
+    r = run(args, instance)
+    assert r.returncode == 0, r.stderr
+    line = re.search(r"  (reimport\.xml:\d+: imp-reimport-002: content changed but version 1 is already "
+                     r"stored: not imported; give it version 2 .*)", r.stdout)
+    assert line, r.stdout
+    assert "imported 0 items into collection 'again' (35 already present, 1 not imported" in r.stdout
+    stems = _rows(instance, "select definition from bank_item where item_id = 'imp-reimport-002'")
+    assert len(stems) == 1 and "hold people down" in stems[0][0]
+    # --strict refuses the whole file (here the skipped essays alone would; tests/lti_tool/services/
+    # test_bank_store.py checks a changed question alone refuses it)
+    assert _one_line_error(run(args + ["--strict"], instance)).startswith("rapport: error: nothing imported: ")

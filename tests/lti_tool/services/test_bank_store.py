@@ -63,6 +63,28 @@ def test_import_is_all_or_nothing(app):
         with pytest.raises(BankError):
             bank_store.import_dicts([good, bad], "unit3", "upload.xml")
         assert db.session.execute(db.select(BankItem).filter_by(collection="unit3")).first() is None
-        assert bank_store.import_dicts([good], "unit3", "upload.xml") == {"added": 1, "unchanged": 0}
+        assert bank_store.import_dicts([good], "unit3", "upload.xml") == {
+            "added": 1, "unchanged": 0, "present": [], "changed": []}
         items, _ = bank_store.drawable(["unit3"])
         assert [i.id for i in items] == ["imp-test-001"]
+
+
+def test_reimport_skips_identical_items_and_reports_changed_ones_unless_strict(app):
+    bank = load_bank()
+    base = dict(copy.deepcopy(next(i for i in bank.items.values() if not i.case_study).definition), version=1)
+    a, b = dict(base, id="imp-re-001"), dict(base, id="imp-re-002")
+    with app.app_context():
+        assert bank_store.import_items([a, b], "f.xml", "unit4")["added"] == 2
+        b2 = dict(b, stem=b["stem"] + " (edited)")
+        c = dict(base, id="imp-re-003")
+        with pytest.raises(bank_store.BankSyncError, match="imp-re-002: content changed but version 1"):
+            bank_store.import_items([a, b2, c], "f.xml", "unit4", lines={"imp-re-002": 40}, strict=True)
+        assert db.session.execute(db.select(BankItem).filter_by(item_id="imp-re-003")).first() is None
+        counts = bank_store.import_items([a, b2, c], "f.xml", "unit4", lines={"imp-re-002": 40})
+        assert counts["added"] == 1 and counts["present"] == ["imp-re-001"]
+        assert counts["changed"] == ["f.xml:40: imp-re-002: content changed but version 1 is already stored: "
+                                     "not imported; give it version 2 (or a new id) and import again"]
+        stored = db.session.execute(db.select(BankItem).filter_by(item_id="imp-re-002")).scalar_one()
+        assert "(edited)" not in stored.definition["stem"]
+        # with the version bumped it imports and becomes current
+        assert bank_store.import_items([dict(b2, version=2)], "f.xml", "unit4")["added"] == 1
