@@ -68,6 +68,17 @@ def plain(text) -> str:
     return " ".join(str(text or "").replace('"', "").replace("“", "").replace("”", "").split())
 
 
+# Openers of an empathic reply ("It sounds like...", "You seem...", "That sounds..."). When only the
+# key opens this way, "pick the reflective one" finds it without reading the stem.
+REFLECTIVE_OPENER = re.compile(
+    r"^(it sounds|that sounds|sounds like|you sound|you seem|it seems|you feel|you're feeling|"
+    r"you are feeling|i can see|i can hear|i hear)\b", re.I)
+
+
+def opens_reflectively(text) -> bool:
+    return bool(REFLECTIVE_OPENER.search(plain(text)))
+
+
 def names_feeling(text) -> bool:
     return bool(FEELINGS.search(plain(text)))
 
@@ -112,6 +123,11 @@ class OptionSet:
     def ratio(self) -> float:
         m = self.mean_distractor_len
         return self.key_len / m if m else 0.0
+
+    @property
+    def only_key_reflects(self) -> bool:
+        return opens_reflectively(self.key.get("text")) and not any(
+            opens_reflectively(d.get("text")) for d in self.distractors)
 
     @property
     def only_key_feels(self) -> bool:
@@ -296,6 +312,7 @@ def figures(bank) -> dict:
         "blank_key_shortest": rate(blanks, lambda s: s.key_shortest),
         "only_key_feels": [s.label() for s in mc + blanks if s.only_key_feels],
         "only_key_compound": [s.label() for s in mc + blanks if s.only_key_compound],
+        "only_key_reflects": [s.label() for s in mc + blanks if s.only_key_reflects],
         "bowtie_filler": filler,
         "case_leaks": [(a.id, b.id) for a, b, _ in leaks],
         "key_positions": key_positions(items),

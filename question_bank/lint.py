@@ -188,6 +188,9 @@ def cue_problems(bank, paths=()) -> list:
             where = f" in {s.where}" if s.where else ""
             if s.only_key_feels:
                 problems.append(_warn(item, f"only the key names a feeling{where}; let a distractor name one too"))
+            if s.only_key_reflects:
+                problems.append(_warn(item, f"only the key opens like a reflection (\"It sounds like...\"){where}; "
+                                            "let a distractor open that way too"))
             if s.only_key_compound:
                 problems.append(_warn(item, f"only the key makes two points{where}; give a distractor two parts too"))
             if item.type == "multiple_choice":

@@ -102,6 +102,7 @@ def cue_report(bank) -> str:
         f"key > {cues.RATIO}x in {f['blank_key_ratio']:.0%}",
         f"  option sets where only the key names a feeling: {len(f['only_key_feels'])}",
         f"  option sets where only the key makes two points: {len(f['only_key_compound'])}",
+        f"  option sets where only the key opens like a reflection: {len(f['only_key_reflects'])}",
         f"  bow-tie physiological filler: {len(f['bowtie_filler'])}",
         f"  case-study parts that state an earlier key: {len(f['case_leaks'])}",
     ]

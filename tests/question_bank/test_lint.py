@@ -17,7 +17,8 @@ def mc(**over):
         "difficulty": "medium", "stem": "A client who has just lost a job says the day has been terrible. What is best?",
         "options": [
             {"id": "a", "text": "That sounds like a hard day.", "technique": "empathy", "rationale": R2},
-            {"id": "b", "text": "Things will get better.", "technique": "false-reassurance", "rationale": R2},
+            {"id": "b", "text": "It sounds rough, but things will get better.", "technique": "false-reassurance",
+             "rationale": R2},
             {"id": "c", "text": "Why was it terrible?", "technique": "why-question", "rationale": R2},
         ],
         "key": "a",
@@ -372,3 +373,12 @@ def test_bowtie_keys_written_first_is_a_warning(tmp_path):
     assert "written at the head of their lists" in messages(lint_paths([write(tmp_path, [d])]))
     d["key"] = {"condition": "c3", "actions": ["a2", "a4"], "parameters": ["p1", "p5"]}
     assert "head of their lists" not in messages(lint_paths([write(tmp_path, [d])]))
+
+
+def test_only_the_key_opens_like_a_reflection(tmp_path):
+    planted = _opt(0, text='"It sounds like losing the job hit hard."')
+    planted["options"][1]["text"] = '"Things will get better."'
+    assert "only the key opens like a reflection" in messages(lint_paths([write(tmp_path, [planted])]))
+    fair = _opt(0, text='"It sounds like losing the job hit hard."')
+    fair["options"][1]["text"] = '"It sounds hard, but things will get better."'
+    assert "opens like a reflection" not in messages(lint_paths([write(tmp_path, [fair])]))
