@@ -122,8 +122,10 @@ def test_attempt_page_carries_no_key_and_no_rationale(app, every_type, browser):
         leaked = [s for s in secrets if s in text or html.escape(s) in text]
         assert leaked == [], leaked[:3]
         lowered = text.lower()
+        # Markup and JSON that would carry a key or a technique tag (a stem may say "technique"
+        # in words: "...that applies a therapeutic technique").
         for marker in ('class="rationale', "data-rationale", "data-key", "is_key", "is-key", "data-correct",
-                       "data-technique", "technique"):
+                       "data-technique", '"technique"', "technique=", 'class="technique'):
             assert marker not in lowered, marker
 
 
