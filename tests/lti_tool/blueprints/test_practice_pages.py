@@ -91,6 +91,12 @@ def test_a_session_runs_to_its_stopping_rule_and_shows_mastery(client, platform,
     assert "Mastery by topic" in page and "Session finished after" in page
     assert re.search(r"Likely mastered|Borderline|Needs practice", page)
     assert "chance you are above the passing standard" in page or "not yet clear" in page
+    # Another session: practice is unlimited, whatever "attempts allowed" says.
+    resp = client.post(f"/practice/{aid}/again", data={"lt": lt})
+    new_id = int(re.search(r"/practice/(\d+)", resp.headers["Location"]).group(1))
+    with app.app_context():
+        assert new_id != aid and db.session.get(Attempt, new_id).number == 2
+        assert db.session.get(Attempt, new_id).assignment.attempts_allowed == 1
 
 
 def test_an_answer_is_taken_once_and_only_for_the_current_question(client, platform, app):
@@ -177,3 +183,58 @@ def test_class_mastery_shows_the_stuck_student_and_its_csv(client, platform, app
     assert "False reassurance when a client voices fear" in row
     # A student never opens it.
     assert client.get(f"/instructor/mastery?lt={lt}").status_code == 403
+
+
+def test_an_instructor_preview_runs_a_session_and_is_never_graded(client, platform, app):
+    adaptive_link(client, platform, app, max_items=6)
+    resp, _, _ = platform.launch(client, sub="teacher-1", roles=(INSTRUCTOR,))
+    staff_lt = resp.headers["Location"].split("lt=")[1]
+    resp = client.post("/instructor/preview", data={"lt": staff_lt})
+    loc = resp.headers["Location"]
+    aid, lt = int(re.search(r"/attempt/(\d+)", loc).group(1)), loc.split("lt=")[1]
+    assert "/practice/" in client.get(loc).headers["Location"]
+    assert "instructor preview" in client.get(f"/practice/{aid}?lt={lt}").get_data(as_text=True)
+    run_session(client, app, aid, lt)
+    with app.app_context():
+        a = db.session.get(Attempt, aid)
+        assert a.is_preview and a.state == "graded"
+        assert db.session.execute(db.select(GradeSync)).scalars().first() is None
+
+
+def test_a_case_study_is_served_whole_in_order_with_its_case(client, platform, app):
+    adaptive_link(client, platform, app, max_items=12)
+    with app.app_context():
+        from lti_tool.models import BankItem
+        rows = db.session.execute(db.select(BankItem).where(BankItem.case_study == "cs-distrust",
+                                                            BankItem.current.is_(True))).scalars().all()
+        for r in rows:
+            r.collection = "case-only"
+        a = db.session.execute(db.select(Assignment)).scalar_one()
+        a.blueprint = {"name": "cases", "sections": [{"filter": {}, "count": 1}], "collections": ["case-only"]}
+        db.session.commit()
+        size = len(rows)
+    aid, lt = start(client, platform)
+    for part in range(1, size + 1):
+        page = client.get(f"/practice/{aid}?lt={lt}").get_data(as_text=True)
+        assert f"part {part} of {size}" in page and "Case information" in page
+        position, kind, _definition, key = current(app, aid)
+        assert position == part
+        client.post(f"/practice/{aid}/answer", data=MultiDict(
+            [("lt", lt), ("position", str(position))] + form_fields(kind, f"q{position}", key)))
+    with app.app_context():
+        a = db.session.get(Attempt, aid)
+        assert [i.bank_item.case_position for i in a.items] == list(range(1, size + 1))
+        assert a.state == "graded" and a.adaptive["stopped"] == "bank"  # the only unit is used up
+
+
+def test_calibrated_difficulties_are_what_sessions_use(app):
+    from lti_tool.models import ItemCalibration
+    from lti_tool.services import calibration
+    with app.app_context():
+        items, _ = bank_store.drawable(None)
+        some = items[:2]
+        assert calibration.difficulties(some) == {i.id: {"easy": -1.0, "medium": 0.0, "hard": 1.0}[i.difficulty]
+                                                  for i in some}
+        db.session.add(ItemCalibration(item_id=some[0].id, difficulty=2.25, se=0.2, responses=80))
+        db.session.commit()
+        assert calibration.difficulties(some)[some[0].id] == 2.25
