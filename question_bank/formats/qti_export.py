@@ -180,9 +180,9 @@ def item_xml(d: dict, stimulus_href: str | None = None, case: dict | None = None
             _sub(s, "qti-map-response", identifier=r)
     if d.get("general_feedback"):
         feedbacks.append(("GENERAL", d["general_feedback"]))
-    for ident, text in feedbacks:
-        _sub(item, "qti-modal-feedback", text, outcome_identifier="FEEDBACK", identifier=ident,
-             show_hide="show")
+    for ident, text in feedbacks:       # QTI 3.0: feedback content sits in a qti-content-body
+        mf = _sub(item, "qti-modal-feedback", outcome_identifier="FEEDBACK", identifier=ident, show_hide="show")
+        _sub(_sub(mf, "qti-content-body"), "p", text)
     ET.indent(item)
     return ET.tostring(item, encoding="UTF-8", xml_declaration=True)
 
@@ -278,6 +278,9 @@ def _test(sections, loose: list[str]) -> bytes:
 
 def _manifest(written) -> bytes:
     m = ET.Element(f"{{{CP_NS}}}manifest", {"identifier": "rapport-export"})
+    meta = ET.SubElement(m, f"{{{CP_NS}}}metadata")
+    ET.SubElement(meta, f"{{{CP_NS}}}schema").text = "QTI Package"
+    ET.SubElement(meta, f"{{{CP_NS}}}schemaversion").text = "3.0.0"
     ET.SubElement(m, f"{{{CP_NS}}}organizations")
     res = ET.SubElement(m, f"{{{CP_NS}}}resources")
     for ident, href, kind, files in written:
