@@ -64,14 +64,12 @@ def class_mastery(context_id: int) -> ClassMastery:
     tech_students, tech_chosen, tech_offered = Counter(), Counter(), Counter()
     weekly_topic: dict = defaultdict(lambda: [0, 0])
     weekly_tech: dict = defaultdict(lambda: [0, 0])
-    calibrated = None
+    all_bands = mastery.bands_many({u.id: h for u in users if (h := histories.get(u.id))})
     for u in users:
         history = histories.get(u.id) or []
         if not history:
             continue
-        if calibrated is None:
-            calibrated = mastery._difficulties()
-        bands = {b.topic: b.label for b in mastery.bands(history, calibrated)}
+        bands = {b.topic: b.label for b in all_bands[u.id]}
         for topic, band_label in bands.items():
             topic_bands[topic][band_label] += 1
         habits = mastery.habits(history)

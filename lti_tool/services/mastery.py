@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from question_bank.adaptive import Band, band, difficulty_of, is_correct, topic_abilities
+from question_bank.adaptive import Band, band, difficulty_of, is_correct, topic_abilities, topic_abilities_many
 from question_bank.habits import Habit, habits_from, techniques_in
 from question_bank.vocabulary import TECHNIQUES, TOPICS
 
@@ -78,3 +78,13 @@ def habits(history: list[Answer]) -> list[Habit]:
 
 def technique_label(technique: str | None) -> str:
     return TECHNIQUES.get(technique or "", {}).get("label", (technique or "").replace("-", " ").capitalize())
+
+
+def bands_many(histories: dict[int, list[Answer]], calibrated: dict[str, float] | None = None) -> dict[int, list[Band]]:
+    """`bands` for a whole class in one estimation per topic (the class mastery page)."""
+    calibrated = _difficulties() if calibrated is None else calibrated
+    rows = {u: [(a.topic, a.item_id, difficulty_of(a.item_id, a.label, calibrated), a.correct) for a in h]
+            for u, h in histories.items()}
+    order = {t: n for n, t in enumerate(TOPICS)}
+    return {u: [band(t, label(t), ab) for t, ab in sorted(abilities.items(), key=lambda kv: order.get(kv[0], 99))]
+            for u, abilities in topic_abilities_many(rows).items()}

@@ -14,12 +14,12 @@ Pure domain code (numpy, scipy and girth; never Flask or SQLAlchemy):
 
 See docs/adaptive.md.
 """
-from .ability import Ability, estimate, information, p_correct
+from .ability import Ability, estimate, estimate_many, information, p_correct
 from .calibration import (LABEL_PRIOR, PRIOR_SD, CalibratedItem, Calibration, GradedResponse, calibrate,
                           difficulty_of, is_correct)
 from .cat import CatSettings, Unit, build_units, next_unit, stop_reason
-from .mastery import Band, band, topic_abilities
+from .mastery import Band, band, topic_abilities, topic_abilities_many
 
-__all__ = ["Ability", "estimate", "information", "p_correct", "LABEL_PRIOR", "PRIOR_SD", "CalibratedItem",
+__all__ = ["Ability", "estimate", "estimate_many", "topic_abilities_many", "information", "p_correct", "LABEL_PRIOR", "PRIOR_SD", "CalibratedItem",
            "Calibration", "GradedResponse", "calibrate", "difficulty_of", "is_correct", "CatSettings", "Unit",
            "build_units", "next_unit", "stop_reason", "Band", "band", "topic_abilities"]

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from scipy.stats import norm
 
-from .ability import Ability, estimate
+from .ability import Ability, estimate, estimate_many
 
 PASSING = 0.0   # logits: the centre of the calibrated bank, like a "medium" item
 LIKELY = 0.8
@@ -54,3 +54,16 @@ def topic_abilities(answers: Iterable[tuple[str, float, bool]]) -> dict[str, Abi
     for topic, difficulty, ok in answers:
         by_topic[topic].append((difficulty, ok))
     return {t: estimate(a) for t, a in sorted(by_topic.items())}
+
+
+def topic_abilities_many(answers: dict) -> dict:
+    """{student: [(topic, item id, difficulty, right)]} -> {student: {topic: Ability}}, one girth call per topic."""
+    by_topic: dict = defaultdict(dict)
+    for student, rows in answers.items():
+        for topic, item_id, difficulty, ok in rows:
+            by_topic[topic].setdefault(student, []).append((item_id, difficulty, ok))
+    out: dict = {s: {} for s in answers}
+    for topic, sets in sorted(by_topic.items()):
+        for student, ability in estimate_many(sets).items():
+            out[student][topic] = ability
+    return out

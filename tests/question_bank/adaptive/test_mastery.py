@@ -21,3 +21,17 @@ def test_topic_abilities_from_answers():
     got = topic_abilities(answers)
     assert got["empathy"].theta > 0.5 > -0.5 > got["validation"].theta
     assert got["empathy"].n == 8
+
+
+def test_many_students_at_once_match_one_at_a_time():
+    from question_bank.adaptive import estimate, topic_abilities_many
+    answers = {
+        "ann": [("empathy", "e1", 0.0, True), ("empathy", "e2", 0.0, True), ("validation", "v1", 1.0, False)],
+        "bob": [("empathy", "e1", 0.0, False), ("empathy", "e3", -1.0, True)],
+        "cat": [],
+    }
+    many = topic_abilities_many(answers)
+    assert abs(many["ann"]["empathy"].theta - estimate([(0.0, True), (0.0, True)]).theta) < 1e-6
+    assert abs(many["bob"]["empathy"].theta - estimate([(0.0, False), (-1.0, True)]).theta) < 1e-6
+    assert many["ann"]["empathy"].n == 2 and many["ann"]["validation"].n == 1
+    assert "validation" not in many["bob"] and many["cat"] == {}
