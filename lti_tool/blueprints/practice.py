@@ -48,10 +48,14 @@ def answer(attempt_id):
     item = next((i for i in attempt.items if i.position == position), None)
     if item is None:
         abort(404, f"There is no question {position} in this session.")
-    response = item_type(item.bank_item).from_form(request.form, review.prefix_for(position))
-    if response in (None, "", [], {}) and item.points is None:
-        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok),
-                                error="Choose an answer before you go on.", _anchor="question"), code=303)
+    try:
+        response = item_type(item.bank_item).from_form(request.form, review.prefix_for(position))
+        problem = "Choose an answer before you go on." if response in (None, "", [], {}) else None
+    except ValueError as exc:
+        response, problem = None, f"That answer could not be read: {exc}"
+    if problem and item.points is None:
+        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok), error=problem,
+                                _anchor="question"), code=303)
     attempt = adaptive.answer(attempt, position, response, current_app.config["SECRET_KEY"])
     return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
 

@@ -238,3 +238,15 @@ def test_calibrated_difficulties_are_what_sessions_use(app):
         db.session.add(ItemCalibration(item_id=some[0].id, difficulty=2.25, se=0.2, responses=80))
         db.session.commit()
         assert calibration.difficulties(some)[some[0].id] == 2.25
+
+
+def test_a_malformed_answer_is_named_and_nothing_is_recorded(client, platform, app):
+    adaptive_link(client, platform, app)
+    aid, lt = start(client, platform)
+    position, kind, _definition, _key = current(app, aid)
+    junk = {"lt": lt, "position": str(position), f"q{position}": "no-such-option"}
+    junk.update({f"q{position}-pos-zz": "9", f"q{position}-nope": "x"})
+    resp = client.post(f"/practice/{aid}/answer", data=junk)
+    assert resp.status_code in (303, 400), resp.get_data(as_text=True)
+    with app.app_context():
+        assert adaptive.current_item(db.session.get(Attempt, aid)).position == position  # still unanswered
