@@ -121,6 +121,13 @@ def _write_matching(quiz, d: dict) -> None:
             _sub(s, "text", "")
             _sub(_sub(s, "answer"), "text", c["text"])
             ordered_cols.append(c["id"])
+    # Moodle's matching form wants 3 answers at least (question/type/match/edit_match_form.php):
+    # a 2x2 matrix gets an empty sub-question repeating a column, which adds no new answer.
+    entries = len(d["rows"]) + len(ordered_cols) - len(dict.fromkeys(used))
+    for _ in range(max(0, 3 - entries)):
+        s = _sub(q, "subquestion", format="html")
+        _sub(s, "text", "")
+        _sub(_sub(s, "answer"), "text", cols[ordered_cols[-1]])
     # Import numbers columns in first-use order: say so when ours differ.
     extra = []
     col_ids = [c["id"] for c in d["columns"]]
