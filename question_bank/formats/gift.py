@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from . import richtext
 from .common import (FormatError, Raw, category_path, clean, guard, html_to_text, letter_ids,
                      list_tag, parse_tags, require, skip, techniques)
 
@@ -106,6 +107,18 @@ def _closed(body: str) -> bool:
 
 
 def _question(block: list[tuple[int, str]], meta: list[str], file: str) -> Raw:
+    """One question; an [html] question text keeps its formatting (richtext.py). GIFT files
+    carry no image files, so an image becomes [Image: alt] and the report says so."""
+    raw = _question_text(block, meta, file)
+    if raw.d.pop("\0html", None) is not None:
+        html_head = raw.d.pop("\0head")
+        rich = richtext.rich(html_head, lambda src: None, "question text", raw.notes, {})
+        if rich:
+            richtext.attach(raw.d, rich)
+    return raw
+
+
+def _question_text(block: list[tuple[int, str]], meta: list[str], file: str) -> Raw:
     start = block[0][0]
     body = "\n".join(b for _, b in block)
 
@@ -142,6 +155,8 @@ def _question(block: list[tuple[int, str]], meta: list[str], file: str) -> Raw:
     answers_src = body[open_at + 1:close_at]
     answers_src, _, general = answers_src.partition("####")
     d: dict = {"stem": stem.strip()}
+    if html and not after:               # a missing-word question's blank is not HTML of its own
+        d["\0html"], d["\0head"] = True, _unescape(head)
     if general.strip():
         d["general_feedback"] = _plain(general, html)
     ln = line_at(open_at)

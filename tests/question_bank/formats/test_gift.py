@@ -105,3 +105,14 @@ def test_not_utf8():
     with pytest.raises(FormatError) as e:
         import_bytes(b"\xff\xfe{", "gift", "x.gift", topic="empathy")
     assert e.value.field == "encoding"
+
+
+def test_html_questions_keep_their_formatting_sanitised():
+    src = (b'::A::[html]<p onclick="x()">Which is <b>best</b>?</p><ul><li>one</li></ul>'
+           b'<img src="x.png" alt="X"><script>alert(1)</script>{=Yes ~No ~Maybe}\n\n'
+           b'::B::Plain <b>not html</b>{=Yes ~No ~Maybe}\n')
+    (a, b), report = import_bytes(src, "gift", "g.gift", topic="empathy")
+    assert a["stem_html"] == "<p>Which is <b>best</b>?</p><ul><li>one</li></ul>[Image: X]"
+    assert a["stem"] == "Which is best? one [Image: X]" and "media" not in a
+    assert "stem_html" not in b          # not marked [html]: the tags are text
+    assert any("'x.png' is referenced but the file holds no copy" in w.reason for w in report.warnings)
