@@ -69,6 +69,12 @@ def seen_items(user_id: int, context_id: int, before_attempt: int = 0) -> frozen
     return frozenset(db.session.execute(q).scalars())
 
 
+def _seen_or_shown(user_id: int, context_id: int, attempt_id: int) -> frozenset[str]:
+    """Served in this course before, or shown with its key as a study-plan worked example."""
+    from .study_plan import shown_examples  # study_plan starts sessions through this module
+    return seen_items(user_id, context_id, attempt_id) | shown_examples(user_id, context_id)
+
+
 def _exposure(assignment_id: int) -> tuple[dict[str, int], int]:
     """Sessions on this link that showed each item, and how many sessions there were."""
     q = (db.select(BankItem.item_id, db.func.count(db.distinct(Attempt.id)))
@@ -99,7 +105,8 @@ def begin(attempt_id: int, assignment: Assignment, user_id: int, context_id: int
     exposure, sessions = _exposure(assignment.id)
     rng = _rng(attempt_id, 1, secret)
     unit = next_unit(units, sections, Ability(0.0, 1.0, 0), [], rng, settings_of(assignment, focus),
-                     seen_before=seen_items(user_id, context_id, attempt_id), exposure=exposure, sessions=sessions)
+                     seen_before=_seen_or_shown(user_id, context_id, attempt_id), exposure=exposure,
+                     sessions=sessions)
     if unit is None:
         raise AttemptError("No question fits this practice set. Ask your instructor to check its question set.", 409)
     _add_unit(attempt_id, 1, unit, row_ids, rng, assignment.shuffle_options)
@@ -179,7 +186,7 @@ def _after_unit(attempt: Attempt, secret: str) -> None:
         position = len(attempt.items) + 1
         rng = _rng(attempt.id, position, secret)
         unit = next_unit(units, sections, ability, given, rng, settings,
-                         seen_before=seen_items(attempt.user_id, context_id, attempt.id), exposure=exposure,
+                         seen_before=_seen_or_shown(attempt.user_id, context_id, attempt.id), exposure=exposure,
                          sessions=sessions)
         if unit is None:
             reason = "bank"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from question_bank.habits import Habit, explanations, items_with_habit
 
 from ..extensions import db
-from ..models import Attempt, User
+from ..models import Attempt, BankItem, User
 from ..models.attempts import IN_PROGRESS
 from . import adaptive, bank_store, mastery
 from .attempts import AttemptError, start_or_resume
@@ -45,16 +45,23 @@ def _rank(user_id: int, item_id: str) -> str:
     return hashlib.sha256(f"{user_id}:{item_id}".encode()).hexdigest()
 
 
-def examples_for(technique: str, user_id: int, context_id: int) -> list[WorkedExample]:
+def _example_items(technique: str, user_id: int, context_id: int, seen=None) -> list:
+    """The bank Items the plan shows as worked examples of this habit (stable until seen)."""
     items, _ = bank_store.drawable(None)
     visible = set(bank_store.visible_collections(context_id)) | {"bundled"}
-    seen = adaptive.seen_items(user_id, context_id)
+    seen = adaptive.seen_items(user_id, context_id) if seen is None else seen
     pool = [i for i in items_with_habit(items, technique) if i.collection in visible and not i.case_study
             and i.id not in seen and i.type in ("multiple_choice", "select_all", "select_n")]
     pool.sort(key=lambda i: (i.type != "multiple_choice", _rank(user_id, i.id)))
-    rows = bank_store.current_items()
+    return pool[:EXAMPLES]
+
+
+def examples_for(technique: str, user_id: int, context_id: int) -> list[WorkedExample]:
+    chosen = _example_items(technique, user_id, context_id)
+    rows = {r.item_id: r for r in db.session.execute(db.select(BankItem).where(
+        BankItem.item_id.in_([i.id for i in chosen]), BankItem.current.is_(True))).scalars()}
     out = []
-    for item in pool[:EXAMPLES]:
+    for item in chosen:
         t = bank_store.item_type(rows[item.id])
         feedback = t.feedback(t.correct_response())
         out.append(WorkedExample(item.id, item.topic, item.definition.get("stem", item.stem),
@@ -66,8 +73,19 @@ def examples_for(technique: str, user_id: int, context_id: int) -> list[WorkedEx
     return out
 
 
-def example_ids(technique: str, user_id: int, context_id: int) -> set[str]:
-    return {e.item_id for e in examples_for(technique, user_id, context_id)}
+def example_ids(technique: str, user_id: int, context_id: int, seen=None) -> set[str]:
+    return {i.id for i in _example_items(technique, user_id, context_id, seen)}
+
+
+def shown_examples(user_id: int, context_id: int) -> set[str]:
+    """The worked examples the student's study plan shows now (keys and rationales on view):
+    adaptive sessions treat them as seen, and targeted sets never serve them."""
+    history = mastery.answers(user_id, context_id)[user_id]
+    habits = mastery.habits(history)
+    if not habits:
+        return set()
+    seen = adaptive.seen_items(user_id, context_id)
+    return {i for h in habits for i in example_ids(h.technique, user_id, context_id, seen)}
 
 
 def plan_for(user_id: int, context_id: int) -> Plan:
