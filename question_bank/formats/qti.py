@@ -187,6 +187,10 @@ def _read_stimulus(root, file: str, title: str | None) -> dict:
         out["version"] = int(version)
     if body.get("data-rapport-topic"):
         out["topic"] = body.get("data-rapport-topic")
+    images = [e.get("alt") or "no description" for e in body.iter() if e.tag == "img"]
+    if images:      # a case study's stimulus is text: say what the students will not see
+        out["notes"] = [f"the shared stimulus {ident!r} shows {len(images)} image(s) ({'; '.join(images)}) that "
+                        "are not imported: a case study's information is text only"]
     return out
 
 
@@ -325,6 +329,7 @@ def _read_item(item, file: str, stimulus, find) -> Raw:
     ref = item.find("qti-assessment-stimulus-ref")
     if ref is not None and stimulus is not None:
         case = stimulus(ref)
+        notes += case.pop("notes", [])      # reported once, with the case's first item
     return Raw(d, line_of(item), tags, name=item.get("title") or item.get("identifier") or "", case=case,
                file=file, notes=notes, media=media)
 

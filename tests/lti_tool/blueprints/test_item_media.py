@@ -63,3 +63,28 @@ def test_a_student_sees_the_image_in_their_own_attempt_only(client, platform, ap
     assert client.get(url).status_code == 200
     _, lt_other = _student(client, platform, sub="student-2")
     assert client.get(f"/item-media/{row_id}/{sha}?lt={lt_other}").status_code == 404
+
+
+def test_a_later_case_part_keeps_its_image_until_the_student_reaches_it(client, platform, app):
+    _, row_id, sha = _imported_picture(client, platform, app)
+    loc, lt = _student(client, platform)
+    aid = int(re.search(r"/attempt/(\d+)", loc).group(1))
+    with app.app_context():           # the picture question as part 2 of a two-part case
+        row = db.session.get(BankItem, row_id)
+        row.definition = dict(row.definition, case={"id": "pic-case", "version": 1, "title": "Case", "stimulus": [],
+                                                    "position": 2, "size": 2})
+        items = db.session.execute(db.select(AttemptItem).where(AttemptItem.attempt_id == aid)
+                                   .order_by(AttemptItem.position)).scalars().all()
+        first, second = items[0], items[1]
+        part1 = db.session.get(BankItem, first.bank_item_id)
+        part1.definition = dict(part1.definition, case={"id": "pic-case", "version": 1, "title": "Case",
+                                                        "stimulus": [], "position": 1, "size": 2})
+        second.bank_item_id, second.presentation = row_id, bank_store.item_type(row).start(random.Random(1))
+        first_id = first.id
+        db.session.commit()
+    assert client.get(f"/item-media/{row_id}/{sha}?lt={lt}").status_code == 404     # part 1 not locked yet
+    with app.app_context():
+        from lti_tool.models.base import utcnow
+        db.session.get(AttemptItem, first_id).locked_at = utcnow()
+        db.session.commit()
+    assert client.get(f"/item-media/{row_id}/{sha}?lt={lt}").status_code == 200

@@ -1,5 +1,6 @@
 """QTI 3.0 import/export and QTI 2.1 import."""
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 
 from question_bank.formats import FormatError, export_items, import_bytes, import_file
 from question_bank.formats.qti_export import item_xml
-from tests.question_bank.formats.files import roundtrip_case, roundtrip_items  # noqa: F401 (fixtures)
+from tests.question_bank.formats.files import FIXTURES, roundtrip_case, roundtrip_items, zip_dir  # noqa: F401
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -172,3 +173,17 @@ def test_unknown_format():
         export_items([], "gift")
     with pytest.raises(ValueError):
         import_bytes(b"", "csv", "x.csv")
+
+
+def test_images_in_a_shared_stimulus_are_reported_once():
+    root = FIXTURES / "qti3-ptsd-telehealth"
+    data = zip_dir(root)
+    stim = (root / "stimuli" / "veteran-telehealth.xml").read_text()
+    with_img = re.sub(r"(<qti-stimulus-body[^>]*>)", r'\1<p><img src="map.png" alt="Clinic map"/></p>', stim, count=1)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as z, zipfile.ZipFile(buf, "w") as out:
+        for name in z.namelist():
+            out.writestr(name, with_img if name == "stimuli/veteran-telehealth.xml" else z.read(name))
+    items, report = import_bytes(buf.getvalue(), "qti", "pack.zip", topic="special-situations")
+    notes = [w for w in report.warnings if "shared stimulus" in w.reason]
+    assert len(notes) == 1 and "Clinic map" in notes[0].reason and items

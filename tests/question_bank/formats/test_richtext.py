@@ -6,6 +6,8 @@ import zipfile
 import zlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from question_bank.bank import BankError, content_hash, item_from_dict
 from question_bank.formats import export_items, import_bytes
@@ -191,3 +193,32 @@ def test_an_export_without_the_image_bytes_writes_the_plain_stem(fmt):
     result = export_items([d], fmt)
     (back,), _ = import_bytes(result.data, fmt, "back." + result.extension, topic="empathy")
     assert back["stem"] == d["stem"] and "stem_html" not in back
+
+
+# --- fuzzing the formatted-text path -------------------------------------------------
+
+_PIECES = st.sampled_from([
+    "<p>", "</p>", "<b>", "</b>", "<ul><li>", "</li></ul>", "<table><tr><td>", "</td></tr></table>", "<br>",
+    '<img src="@@PLUGINFILE@@/a.png" alt="A">', '<img src="@@PLUGINFILE@@/svg.png">', "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>", '<a href="javascript:alert(1)">x</a>', "<style>p{}</style>", "<!--", "-->",
+    "&amp;", "&nbsp;", "&#0;", "<svg onload=alert(1)>", '<p style="x" onclick="y">', "text", " ", "\u00e9", "<",
+    ">", '"', "<![CDATA[", "]]>", "<math><mi>x</mi></math>", '<img src="@@PLUGINFILE@@/a.png" alt="">',
+])
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_any_question_html_gives_safe_html_or_a_clean_report(markup):
+    notes, media = [], {}
+    files = {"a.png": png(), "svg.png": SVG}
+    out = rt.rich(markup, lambda src: files.get(rt.image_name(src)), "questiontext", notes, media)
+    if out is not None:
+        assert rt.sanitise(out) == out and rt.tidy(out) == out        # stable: what is stored validates
+        for bad in ("<script", "onerror", "onclick", "onload", "javascript:", "style=", "<svg", "<a ", "<math"):
+            assert bad not in out
+        assert set(rt.media_in(out)) <= set(media)
+        assert all(m.media_type == "image/png" for m in media.values())
+        d = {"stem": "x"}
+        rt.attach(d, out)
+        assert isinstance(d["stem"], str)
