@@ -43,3 +43,21 @@ def test_bad_adaptive_values_are_refused_and_nothing_is_saved(client, platform, 
     assert resp.status_code == 400 and "Not a valid choice" in resp.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(db.select(Assignment)).scalar_one().mode == "fixed"
+
+
+def test_the_deep_linking_builder_makes_adaptive_practice_and_a_course_copy_keeps_it(client, platform, app):
+    from tests.lti_tool.lti.test_deep_linking import BUILD, DL_ITEMS, _builder, _returned, _verify
+    from tests.support.platform import LTI
+    dl = _builder(client, platform)
+    assert "Adaptive practice" in client.get(f"/instructor/deep-link?dl={dl}").get_data(as_text=True)
+    body = client.post("/instructor/deep-link", data=dict(BUILD, dl=dl, mode="adaptive", adaptive_max_items="15",
+                                                          adaptive_precision="0.55")).get_data(as_text=True)
+    custom = _verify(app, _returned(body)[1], platform.issuer)[DL_ITEMS][0]["custom"]
+    orig, _, _ = platform.launch(client, sub="student-1", link_id="orig", claims_overrides={LTI + "custom": custom})
+    copy, _, _ = platform.launch(client, sub="student-2", link_id="copy", context_id="course-2",
+                                 claims_overrides={LTI + "custom": custom})
+    for resp in (orig, copy):
+        assert "/practice/" in client.get(resp.headers["Location"]).headers["Location"]
+    with app.app_context():
+        rows = list(db.session.execute(db.select(Assignment)).scalars())
+        assert len(rows) == 2 and all(a.mode == "adaptive" and a.adaptive["max_items"] == 15 for a in rows)
