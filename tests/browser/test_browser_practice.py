@@ -7,7 +7,7 @@ from lti_tool.extensions import db
 from lti_tool.models import Assignment, Attempt
 from lti_tool.models.base import utcnow
 from lti_tool.services import adaptive, bank_store
-from tests.support.browser import (answer_with_pointer, launch_in_lms, no_horizontal_scroll, prepare_assignment,
+from tests.support.browser import (launch_in_lms, no_horizontal_scroll, prepare_assignment,
                                    run_axe, screenshot_dir, screenshots, wait_for_url)
 from tests.support.forms import form_fields
 
@@ -35,6 +35,18 @@ def _current(app, attempt_id):
         return item.position, item.bank_item.type, response
 
 
+def _answer_by_keyboard(frame, pairs):
+    """Focus each choice and press Space (radios, checkboxes); choose from selects by keyboard value."""
+    for name, value in pairs:
+        box = frame.locator(f'section.question input[name="{name}"][value="{value}"]')
+        if box.count():
+            box.focus()
+            if not box.is_checked():
+                frame.page.keyboard.press("Space")
+            continue
+        frame.locator(f'section.question select[name="{name}"]').select_option(value)
+
+
 def test_adaptive_practice_pages_in_the_browser(app, live, browser, axe_source, tmp_path):
     prepare_assignment(app, live)
     _make_adaptive(app, max_items=10, se_target=0.05)
@@ -60,7 +72,7 @@ def test_adaptive_practice_pages_in_the_browser(app, live, browser, axe_source, 
             frame.locator("#answer-button").focus()
             frame.page.keyboard.press("Enter")
         else:
-            answer_with_pointer(frame, set(form_fields(kind, f"q{position}", response)))
+            _answer_by_keyboard(frame, form_fields(kind, f"q{position}", response))
             frame.locator("#answer-button").press("Enter")
         first = False
         for _ in range(100):  # until the next question (or the mastery page) is shown
