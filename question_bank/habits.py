@@ -57,9 +57,23 @@ def techniques_in(definition) -> set[str]:
     return found
 
 
+_BY_ITEM: dict = {}
+
+
+def item_techniques(item) -> frozenset:
+    """techniques_in(item.definition), remembered per item version (versions never change)."""
+    key = (item.collection, item.id, item.version)
+    found = _BY_ITEM.get(key)
+    if found is None:
+        if len(_BY_ITEM) > 20000:
+            _BY_ITEM.clear()
+        found = _BY_ITEM[key] = frozenset(techniques_in(item.definition))
+    return found
+
+
 def items_with_habit(items: Iterable, technique: str) -> list:
     """Items where a choice carries this technique: practice at spotting and avoiding it."""
-    return [i for i in items if technique in techniques_in(i.definition)]
+    return [i for i in items if technique in item_techniques(i)]
 
 
 def habits_from(answers: Sequence[tuple[Iterable[tuple[str, bool]], set[str]]], top: int = TOP) -> list[Habit]:

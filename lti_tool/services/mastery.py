@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from question_bank.adaptive import Band, band, difficulty_of, is_correct, topic_abilities, topic_abilities_many
-from question_bank.habits import Habit, habits_from, techniques_in
+from question_bank.habits import Habit, habits_from, item_techniques
 from question_bank.vocabulary import TECHNIQUES, TOPICS
 
 from ..extensions import db
@@ -13,6 +13,15 @@ from ..models import Assignment, Attempt, AttemptItem, BankItem, ItemCalibration
 from ..models.attempts import GRADED
 from . import bank_store
 from .assignments import label
+
+
+class _Key:
+    """A bank row seen as question_bank.habits.item_techniques expects (collection, id, version, definition)."""
+
+    __slots__ = ("collection", "id", "version", "definition")
+
+    def __init__(self, row: BankItem):
+        self.collection, self.id, self.version, self.definition = row.collection, row.item_id, row.version, row.definition
 
 
 @dataclass
@@ -53,7 +62,7 @@ def answers(user_ids, context_id: int) -> dict[int, list[Answer]]:
         except (ValueError, TypeError, KeyError):
             picks = []
         out[user_id].append(Answer(bi.item_id, bi.topic, bi.difficulty, is_correct(ai.points, ai.max_points),
-                                   list(picks), techniques_in(bi.definition), started, ai.attempt_id))
+                                   list(picks), set(item_techniques(_Key(bi))), started, ai.attempt_id))
     return out
 
 
