@@ -83,6 +83,14 @@ def test_login_on_one_host_launch_on_the_other_one_grade(database, redis_prefix)
             items = db.session.execute(db.select(AttemptItem).filter_by(attempt_id=attempt_id)
                                        .order_by(AttemptItem.position)).scalars().all()
             answers = {i.position: (i.bank_item.type, item_type(i.bank_item).correct_response()) for i in items}
+            # a case study's parts open one at a time: each part but the last is locked to go on
+            last_of_case = {}
+            for i in items:
+                case = i.bank_item.definition.get("case")
+                if case:
+                    last_of_case[case["id"]] = max(last_of_case.get(case["id"], 0), i.position)
+            to_lock = {i.position for i in items if i.bank_item.definition.get("case")
+                       and i.position != last_of_case[i.bank_item.definition["case"]["id"]]}
         for position, (kind, right) in answers.items():
             saved = send("POST", f"/attempt/{attempt_id}/save",
                          data=form_fields(kind, f"q{position}", right) + [("position", str(position)), ("seq", "1")],
@@ -90,6 +98,10 @@ def test_login_on_one_host_launch_on_the_other_one_grade(database, redis_prefix)
             assert saved.status_code == 200, saved.text
             assert saved.json()["applied"] is True
             token = saved.json()["lt"]
+            if position in to_lock:
+                locked = send("POST", f"/attempt/{attempt_id}/lock", data={"lt": token, "lock": str(position)})
+                assert locked.status_code == 303, locked.text
+                token = parse_qs(urlparse(locked.headers["Location"]).query)["lt"][0]
         save_hosts = {h for path, h in served if path.endswith("/save")}
         assert save_hosts == {0, 1}, served
 
