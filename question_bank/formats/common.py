@@ -112,7 +112,8 @@ class ImportReport:
     def summary(self) -> str:
         cases = f" in {len(self.case_studies)} case stud{'y' if len(self.case_studies) == 1 else 'ies'}" \
             if self.case_studies else ""
-        return (f"{self.imported} question(s) to import{cases}, {len(self.skipped)} skipped, "
+        images = f" with {len(self.media)} image(s)" if self.media else ""
+        return (f"{self.imported} question(s) to import{cases}{images}, {len(self.skipped)} skipped, "
                 f"{len(self.warnings)} warning(s)")
 
 

@@ -28,7 +28,7 @@ def test_dry_run_reports_by_line_then_import_from_the_kept_copy(client, platform
     resp = _upload(client, lt)
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "nothing imported yet" in page
-    assert "36 question(s) can be imported" in page and "11 skipped" in page
+    assert "36 question(s) can be imported, with 1 image(s)." in page and "11 skipped" in page
     assert re.search(r"Line \d+: <strong>Reflect on a rupture</strong>: essay: an essay needs a human grader", page)
     with app.app_context():
         assert db.session.execute(db.select(BankItem).where(BankItem.collection.like("Week 3%"))).first() is None

@@ -88,3 +88,16 @@ def test_a_later_case_part_keeps_its_image_until_the_student_reaches_it(client, 
         db.session.get(AttemptItem, first_id).locked_at = utcnow()
         db.session.commit()
     assert client.get(f"/item-media/{row_id}/{sha}?lt={lt}").status_code == 200
+
+
+def test_the_course_export_carries_the_images(client, platform, app):
+    import io
+    import zipfile
+    lt, row_id, sha = _imported_picture(client, platform, app)
+    with app.app_context():
+        collection = db.session.get(BankItem, row_id).collection
+    qti = client.post("/instructor/bank/export", data={"lt": lt, "collection": collection, "format": "qti"})
+    names = zipfile.ZipFile(io.BytesIO(qti.data)).namelist()
+    assert f"media/{sha[:16]}.png" in names
+    moodle = client.post("/instructor/bank/export", data={"lt": lt, "collection": collection, "format": "moodle_xml"})
+    assert f"@@PLUGINFILE@@/{sha[:16]}.png".encode() in moodle.data and b'encoding="base64"' in moodle.data
