@@ -24,12 +24,15 @@ class FormReader(HTMLParser):
         self.data = MultiDict()
         self.names = set()
         self.ids, self.label_for = [], []
+        self.control_ids = []  # ids of form controls (input, select, textarea): each needs a label
         self._select = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if "id" in a:
             self.ids.append(a["id"])
+            if tag in ("input", "select", "textarea"):
+                self.control_ids.append(a["id"])
         if tag == "label" and "for" in a:
             self.label_for.append(a["for"])
         if tag == "input" and a.get("type") in ("radio", "checkbox"):

@@ -58,7 +58,7 @@ def test_every_control_is_labelled_and_wrapped(env, fixture_bank, rng):
         t, html = _render(env, item, rng, None)
         form = read_form(html)
         assert 'data-item-prefix="q3"' in html and "<fieldset" in html and "<legend" in html
-        controls = [i for i in form.ids if i.startswith("q3-") and not i.startswith(("q3-col-", "q3-row-", "q3-instruction"))]
+        controls = [i for i in form.control_ids if i.startswith("q3-")]
         for cid in controls:
             assert cid in form.label_for, (item.id, cid)
         assert len(controls) == len(set(controls)), item.id
