@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from question_bank.types.bowtie import SLOTS as BOWTIE_SLOTS
+
 from ..models import Attempt
 from . import bank_store
 from .attempts import ALL_FRESH, case_frontiers, reached
@@ -41,6 +43,20 @@ def _order_problem(form, prefix: str, steps: int) -> str | None:
             "Those steps are cleared; give each of them a free position.")
 
 
+def _too_many(bank_item, response) -> str | None:
+    """A "choose N" limit passed (Select N, the bow-tie's actions or parameters), in words."""
+    d = bank_item.definition
+    if bank_item.type == "select_n" and isinstance(response, list) and len(response) > d.get("n", len(response)):
+        return (f"Choose no more than {d['n']}; you ticked {len(response)}, so this answer was not kept. "
+                f"Tick the {d['n']} you want.")
+    if bank_item.type == "bowtie" and isinstance(response, dict):
+        over = [f"{len(response.get(k) or [])} {k}" for k, n in BOWTIE_SLOTS.items() if len(response.get(k) or []) > n]
+        if over:
+            return (f"Choose {BOWTIE_SLOTS['actions']} actions and {BOWTIE_SLOTS['parameters']} parameters; you ticked {' and '.join(over)}, so this answer was not kept. "
+                    "Tick the ones you want.")
+    return None
+
+
 def read(attempt: Attempt, form) -> PageAnswers:
     """Every question's answer on the form (reached, unlocked questions only), with its problems."""
     out = PageAnswers()
@@ -62,12 +78,8 @@ def read(attempt: Attempt, form) -> PageAnswers:
         try:
             t.validate_response(response)
         except ValueError as exc:
-            n = item.bank_item.definition.get("n")
-            out.problems[item.position] = (
-                f"Choose no more than {n}; you ticked {len(response)}, so this answer was not kept. "
-                f"Tick the {n} you want."
-                if item.bank_item.type == "select_n" and n and isinstance(response, list)
-                else f"This answer cannot be kept as given: {exc}.")
+            out.problems[item.position] = _too_many(item.bank_item, response) or \
+                f"This answer cannot be kept as given: {exc}."
             continue
         if response is not None:
             out.responses[item.position] = response

@@ -189,7 +189,8 @@
       var n = parseInt(limitBox.dataset.maxChoices, 10);
       if (limitBox.querySelectorAll("input[type=checkbox]:checked").length > n) {
         t.checked = false;
-        itemStatus(section.dataset.position, "You can choose only " + n + ". Untick one of your choices first.");
+        var noun = limitBox.dataset.choiceNoun ? " " + limitBox.dataset.choiceNoun : "";
+        itemStatus(section.dataset.position, "You can choose only " + n + noun + ". Untick one of your choices first.");
         return;
       }
     }

@@ -1,6 +1,6 @@
 """Bow-tie: 1 condition, 2 actions, 2 parameters; 0/1 per slot (max 5)."""
 from ..scoring import Part, Score, zero_one
-from .base import HouseRule, ItemType, check_choices, feedback_row, form_value, is_empty, ordered, public
+from .base import HouseRule, ItemType, check_choices, feedback_row, form_list, form_value, is_empty, ordered, public
 
 LISTS = {"conditions": 4, "actions": 5, "parameters": 5}
 SLOTS = {"actions": 2, "parameters": 2}
@@ -56,7 +56,9 @@ class Bowtie(ItemType):
         resp = {"condition": form_value(form, f"{prefix}-condition")}
         for name in SLOTS:
             singular = name[:-1]
-            picks = [form_value(form, f"{prefix}-{singular}-{i + 1}") for i in range(SLOTS[name])]
+            # Checkboxes (prefix-actions, repeated), or one select per slot (prefix-action-1, -2).
+            picks = form_list(form, f"{prefix}-{name}") + \
+                [form_value(form, f"{prefix}-{singular}-{i + 1}") for i in range(SLOTS[name])]
             resp[name] = list(dict.fromkeys(p for p in picks if p))
         return None if is_empty(resp) else resp
 

@@ -18,7 +18,7 @@ def form_fields(kind: str, prefix: str, response) -> list[tuple[str, str]]:
         return [(f"{prefix}-{row}", v) for row, vals in response.items() for v in vals]
     if kind == "bowtie":
         out = [(f"{prefix}-condition", response["condition"])]
-        out += [(f"{prefix}-action-{i}", v) for i, v in enumerate(response["actions"], start=1)]
-        out += [(f"{prefix}-parameter-{i}", v) for i, v in enumerate(response["parameters"], start=1)]
+        out += [(f"{prefix}-actions", v) for v in response["actions"]]
+        out += [(f"{prefix}-parameters", v) for v in response["parameters"]]
         return out
     raise ValueError(kind)

@@ -166,6 +166,8 @@ def test_from_form_shapes(fixture_bank):
     bow = _t(fixture_bank, "fx-bowtie")
     form = MultiDict({"q-condition": ["c1"], "q-action-1": ["a2"], "q-action-2": ["a2"], "q-parameter-2": ["p1"]})
     assert bow.from_form(form, "q") == {"condition": "c1", "actions": ["a2"], "parameters": ["p1"]}
+    boxes = MultiDict({"q-condition": ["c2"], "q-actions": ["a1", "a4"], "q-parameters": ["p3"]})
+    assert bow.from_form(boxes, "q") == {"condition": "c2", "actions": ["a1", "a4"], "parameters": ["p3"]}
     mmr = _t(fixture_bank, "fx-mmr")
     assert mmr.from_form(MultiDict({"q-r1": ["o", "w"]}), "q") == {"r1": ["o", "w"]}
     cloze = _t(fixture_bank, "fx-cloze")
