@@ -53,7 +53,7 @@ def test_timer_expiry_submits_the_page_itself(app, live, browser):
         db.session.commit()
     frame.evaluate("() => location.reload()")
     frame.locator("#attempt-form").wait_for()
-    pairs = {p for p in correct_pairs(app, attempt_id) if p[0] == "q1"}
+    pairs = {p for p in correct_pairs(app, attempt_id) if p[0].split("-")[0] == "q1"}
     answer_with_pointer(frame, pairs)
     wait_saved(frame)
     # No click on Submit: the page submits itself when the time is up.
@@ -91,7 +91,7 @@ def test_two_tabs_submitting_make_one_grade_delivery(app, live, browser):
     for tab in tabs:
         tab.goto(frame.url)
         tab.get_by_label("I am ready to submit").check()
-    answer_with_pointer(tabs[0], {p for p in correct_pairs(app, attempt_id) if p[0] == "q1"})
+    answer_with_pointer(tabs[0], {p for p in correct_pairs(app, attempt_id) if p[0].split("-")[0] == "q1"})
     wait_saved(tabs[0])
     # Both submit at once; neither waits for the other.
     for tab in tabs:
