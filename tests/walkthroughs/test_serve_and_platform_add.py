@@ -52,7 +52,7 @@ def test_serve_platform_add_launch_and_score(tmp_path):
             try:
                 if requests.get(tool_url + "/readyz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # up, but its workers still booting
                 time.sleep(0.2)
         b = CookielessBrowser()
         page = press_start(b, b.follow_autopost(b.get(lms_url + "/launch/student")))
