@@ -204,7 +204,8 @@ def tidy(safe_html: str) -> str:
     """Whitespace as a browser shows it: runs collapsed, none around block tags, so the same
     question reads the same from an indented file or a compact one."""
     s = re.sub(r"\s+", " ", safe_html)
-    return re.sub(rf"\s*({_BLOCK})\s*", r"\1", s).strip()
+    s = re.sub(rf"\s*({_BLOCK})\s*", r"\1", s)
+    return re.sub(r"<p></p>", "", s).strip()
 
 
 def render(safe_html: str, url_for_media: Callable[[str], "str | None"]) -> str:

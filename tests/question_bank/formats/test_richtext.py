@@ -222,3 +222,21 @@ def test_any_question_html_gives_safe_html_or_a_clean_report(markup):
         d = {"stem": "x"}
         rt.attach(d, out)
         assert isinstance(d["stem"], str)
+
+
+@pytest.mark.parametrize("fmt", ["moodle_xml", "qti"])
+def test_a_drop_down_question_keeps_its_formatted_lead_in(fmt):
+    text = ('<p>Read <b>this</b>:</p><ul><li>one</li></ul><p><img src="@@PLUGINFILE@@/a.png" alt="A"></p>'
+            '<p>The nurse [[1]] the client.</p>')
+    xml = (f'<?xml version="1.0"?><quiz><question type="gapselect"><name><text>G</text></name>'
+           f'<questiontext format="html"><text><![CDATA[{text}]]></text><file name="a.png" encoding="base64">'
+           f'{base64.b64encode(png()).decode()}</file></questiontext>'
+           + "".join(f"<selectoption><text>{w}</text><group>1</group></selectoption>"
+                     for w in ("greets", "ignores", "blames")) + "</question></quiz>").encode()
+    d, report = one(xml)
+    (sha,) = d["media"]
+    assert d["stem_html"] == f'<p>Read <b>this</b>:</p><ul><li>one</li></ul><p><img src="media:{sha}" alt="A"></p>'
+    assert d["text"] == "The nurse {{b1}} the client."
+    result = export_items([d], fmt, media=report.media)
+    (back,), _ = import_bytes(result.data, fmt, "back." + result.extension, topic="empathy")
+    assert content_hash(back) == content_hash(d)
