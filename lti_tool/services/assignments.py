@@ -30,8 +30,7 @@ GRADING_LABELS = {"highest": "Highest attempt", "latest": "Latest attempt", "fir
 FEEDBACK_LABELS = {"after_submit": "After each submission", "after_due": "After the due date", "never": "Never"}
 # Assignment.delivery; "" stands for None (one per page when timed, as the NCLEX; all on one page when not).
 DELIVERY_MODES = ("one_per_page", "all_on_one_page")
-DELIVERY_LABELS = {"": "Automatic: one per page when there is a time limit, otherwise all on one page",
-                   "one_per_page": "One question per page, with a question navigator",
+DELIVERY_LABELS = {"": "Automatic: one per page if timed", "one_per_page": "One question per page",
                    "all_on_one_page": "All questions on one page"}
 TYPE_LABELS = {
     "multiple_choice": "Multiple choice", "select_all": "Select all that apply", "select_n": "Select N",
