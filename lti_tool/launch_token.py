@@ -47,3 +47,29 @@ def verify(raw: str | None) -> LaunchToken:
     except BadSignature as exc:
         raise TokenError("This request's launch token is not valid.") from exc
     return LaunchToken(*data)
+
+
+# In a browser, the token travels in page state (hidden fields, the X-Launch-Token header) and,
+# where the browser keeps it, in a partitioned cookie per resource link; never in a URL.
+COOKIE_PREFIX = "rapport-lt-"
+
+
+def cookie_name(tok: LaunchToken) -> str:
+    return f"{COOKIE_PREFIX}{tok.resource_link_id}"
+
+
+def from_cookies(cookies, attempt_id: int | None) -> str | None:
+    """The raw token of this browser's launch cookies that names `attempt_id`, else any valid one
+    (an earlier attempt's review on the same link), else None."""
+    fallback = None
+    for name, raw in cookies.items():
+        if not name.startswith(COOKIE_PREFIX):
+            continue
+        try:
+            tok = verify(raw)
+        except TokenError:
+            continue
+        if attempt_id is not None and tok.attempt_id == attempt_id:
+            return raw
+        fallback = fallback or raw
+    return fallback

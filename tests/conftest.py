@@ -42,6 +42,9 @@ def client(app):
 def platform(app):
     from lti_tool.lti.ags import TenantServiceConnector
     TenantServiceConnector.forget()  # each test's platform issues its own tokens
+    from lti_tool import shared_state
+    # A refetch marker left by an earlier test's platform on a reused port must not throttle this one's.
+    shared_state.cache_forget("jwks-refetch")
     p = TestPlatform()
     p.register(app)
     yield p

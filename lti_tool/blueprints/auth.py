@@ -4,13 +4,18 @@ from __future__ import annotations
 from flask import abort, request
 
 from ..extensions import db
-from ..launch_token import LaunchToken, verify
+from ..launch_token import LaunchToken, from_cookies, verify
 from ..models import Attempt, ResourceLink
 from ..services import attempts
 
 
 def current_token() -> LaunchToken:
-    return verify(request.headers.get("X-Launch-Token") or request.form.get("lt") or request.args.get("lt"))
+    """The page's own token (header, form, query) first; else this browser's partitioned launch
+    cookie (blueprints/navigation.py), so a reload or a plain link needs no token in the URL."""
+    raw = request.headers.get("X-Launch-Token") or request.form.get("lt") or request.args.get("lt")
+    if not raw:
+        raw = from_cookies(request.cookies, (request.view_args or {}).get("attempt_id"))
+    return verify(raw)
 
 
 def attempt_for(tok: LaunchToken, attempt_id: int) -> Attempt:

@@ -2,7 +2,8 @@
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from ..extensions import csrf
-from ..launch_token import LaunchToken, issue
+from ..launch_token import COOKIE_PREFIX, LaunchToken, issue
+from .navigation import go
 from ..lti import LaunchError
 from ..lti.errors import StorageCheckNeeded
 from ..lti.keys import ensure_key, public_jwks
@@ -86,9 +87,17 @@ def launch():
         # on it, the results, with a banner that says it is not set up).
         target = "instructor.settings_page" if assignments.needs_setup(lc.assignment) else "instructor.overview"
         return redirect(url_for(target, lt=token), code=303)
-    token = issue(LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, attempt.id, "learner"))
-    # 303 so a reload is a GET of the attempt page, not a replay of the consumed id_token.
-    return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=token), code=303)
+    tok = LaunchToken(lc.user.id, lc.context.id, lc.resource_link.id, attempt.id, "learner")
+    # Never a replay of the consumed id_token on reload: a 303 (or the hand-off page) to the attempt
+    # page, the token in a partitioned cookie or the hand-off's form body, not the URL.
+    return go("student.attempt_page", tok, check=True, attempt_id=attempt.id)
+
+
+@bp.get("/cookie-check")
+def cookie_check():
+    """Whether this browser sent back the launch cookie for ?link= (the hand-off page asks, to
+    choose a plain GET over a form post). Says nothing else."""
+    return jsonify(kept=f"{COOKIE_PREFIX}{request.args.get('link', '')}" in request.cookies)
 
 
 @bp.get("/jwks")

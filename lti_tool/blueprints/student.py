@@ -11,11 +11,13 @@ from ..services.lms_frame import lms_origins
 from ..services.bank_store import item_type
 from ..services.launches import context_for
 from .auth import attempt_for, current_token
+from .navigation import browser_request, go, page
 
 bp = Blueprint("student", __name__)
 
 
-@bp.get("/attempt/<int:attempt_id>")
+@bp.route("/attempt/<int:attempt_id>", methods=["GET", "POST"])
+@csrf.exempt  # POST only carries the launch token here (the hand-off page); it changes nothing
 def attempt_page(attempt_id):
     tok = current_token()
     attempt = attempt_for(tok, attempt_id)
@@ -25,10 +27,10 @@ def attempt_page(attempt_id):
     if attempt.assignment.is_adaptive:  # adaptive practice has its own pages (blueprints/practice.py)
         return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=token), code=303)
     if attempt.state != IN_PROGRESS:
-        return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=token), code=303)
+        return go("student.review_page", tok, token=token, attempt_id=attempt.id)
     if attempt.opened_at is None and attempt.submit_requested_at is None:
-        return _start_page(tok, attempt, token)
-    return _attempt_page(tok, attempt, token)
+        return page(_start_page(tok, attempt, token), tok, token)
+    return page(_attempt_page(tok, attempt, token), tok, token)
 
 
 def _attempt_page(tok, attempt, token, problems=None, status=200):
@@ -69,7 +71,7 @@ def start(attempt_id):
     attempt = attempt_for(tok, attempt_id)
     if attempt.state == IN_PROGRESS:
         attempts.begin(attempt)
-    return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
+    return go("student.attempt_page", tok, attempt_id=attempt.id)
 
 
 @bp.post("/attempt/<int:attempt_id>/flag")
@@ -101,8 +103,7 @@ def lock(attempt_id):
     if position in problems:
         return _attempt_page(tok, attempt, issue(tok), problems, 400)
     attempts.lock(attempt, position)
-    return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=issue(tok),
-                            _anchor=f"question-{position + 1}"), code=303)
+    return go("student.attempt_page", tok, attempt_id=attempt.id, anchor=f"question-{position + 1}")
 
 
 @bp.post("/attempt/<int:attempt_id>/extend")
@@ -152,7 +153,7 @@ def submit(attempt_id):
     attempts.request_submit(attempt)
     # The page's own timer posts with timed_out=1; believe it only once the deadline has passed.
     attempt = attempts.submit(attempt.id, by="timer" if timed_out else "student")
-    return redirect(url_for("student.review_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
+    return go("student.review_page", tok, attempt_id=attempt.id)
 
 
 def _own_attempt(tok, attempt_id):
@@ -164,7 +165,8 @@ def _own_attempt(tok, attempt_id):
     return attempt
 
 
-@bp.get("/attempt/<int:attempt_id>/review")
+@bp.route("/attempt/<int:attempt_id>/review", methods=["GET", "POST"])
+@csrf.exempt  # POST only carries the launch token here (the hand-off page); it changes nothing
 def review_page(attempt_id):
     tok = current_token()
     attempt = attempt_for(tok, attempt_id) if tok.attempt_id == attempt_id else _own_attempt(tok, attempt_id)
@@ -173,7 +175,7 @@ def review_page(attempt_id):
     if attempt.state == IN_PROGRESS:
         if tok.attempt_id != attempt.id:
             abort(403, "This attempt does not belong to your launch.")
-        return redirect(url_for("student.attempt_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
+        return go("student.attempt_page", tok, attempt_id=attempt.id)
     show = review.feedback_visible(attempt)
     acc = attempts.accommodation(tok.context_id, tok.user_id)
     allowed = attempts.attempts_allowed(attempt.assignment, acc)
@@ -182,13 +184,15 @@ def review_page(attempt_id):
     past = review.history(attempt)
     trend = review.topic_trend([db.session.get(Attempt, h.id) for h in past]) if len(past) > 1 else {}
     counted = None if attempt.is_preview else grade_sync.gradebook_score(attempt.assignment, attempt.user_id)
-    return render_template("student/review.html", attempt=attempt, show=show, token=issue(tok),
+    token = issue(tok)
+    return page(render_template("student/review.html", attempt=attempt, show=show, token=token,
                            items=review.item_views(attempt, with_review=show),
                            breakdown=review.breakdown(attempt) if show else None,
                            can_retry=can_retry, allowed=allowed, history=past, trend=trend, counted=counted,
                            percent=review.percent, points=review.points,
                            sync=grade_sync.sync_status(attempt.assignment.resource_link, attempt.user_id),
-                           lms_origins=lms_origins(tok.resource_link_id))
+                           lms_origins=lms_origins(tok.resource_link_id),
+                           token_in_urls=not browser_request()), tok, token)
 
 
 @bp.post("/attempt/<int:attempt_id>/again")
@@ -199,5 +203,5 @@ def again(attempt_id):
     lc = context_for(tok.user_id, tok.context_id, attempt.assignment.resource_link, is_staff=tok.role == "staff",
                      is_preview=attempt.is_preview, due_at=attempt.due_at)
     new = attempts.start_or_resume(lc, current_app.config["SECRET_KEY"], new=True)
-    token = issue(LaunchToken(tok.user_id, tok.context_id, tok.resource_link_id, new.id, tok.role))
-    return redirect(url_for("student.attempt_page", attempt_id=new.id, lt=token), code=303)
+    return go("student.attempt_page", LaunchToken(tok.user_id, tok.context_id, tok.resource_link_id, new.id, tok.role),
+              attempt_id=new.id)

@@ -28,7 +28,7 @@ def _used_states(app):
 
 
 def _no_tool_cookies(browser):
-    assert [c for c in browser.cookies() if c["domain"] == "127.0.0.1"] == []
+    assert [c for c in browser.cookies() if c["domain"] == "127.0.0.1" and not c.get("partitionKey")] == []
 
 
 def test_launch_through_platform_storage_when_the_login_names_a_target(app, live, browser):
@@ -78,3 +78,21 @@ def test_a_launch_whose_platform_storage_lacks_the_login_is_refused(app, live, b
     frame.get_by_role("heading", name="Rapport could not start this launch").wait_for()
     assert "could not confirm that this launch started in this browser" in frame.locator("main").inner_text()
     assert _used_states(app) == []
+
+
+def test_no_launch_token_in_any_frame_url_and_reload_keeps_the_page(app, live, browser):
+    """Third-party cookies blocked, yet the launch cookie is partitioned (CHIPS) and kept: every
+    page is a plain GET with no token in its URL, so a reload works and history holds no token."""
+    page = browser.new_page()
+    seen = []
+    page.on("framenavigated", lambda f: seen.append(f.url))
+    frame = _launch(page, live, "target")
+    wait_for_url(page, frame, "/attempt/")
+    frame.locator("#start-button").click()
+    frame.locator("#attempt-form").wait_for()
+    frame.evaluate("() => location.reload()")
+    frame.locator("#attempt-form").wait_for()
+    assert frame.locator("section.question").count() > 0
+    assert seen and not [u for u in seen if "lt=" in u], seen
+    kept = [c for c in browser.cookies() if c["domain"] == "127.0.0.1"]
+    assert kept and all(c.get("partitionKey") for c in kept), kept  # only partitioned cookies stick

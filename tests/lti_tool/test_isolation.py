@@ -30,6 +30,7 @@ ROUTES = {
     "lti.login": (PUBLIC, "OIDC login initiation: checked against the registrations"),
     "lti.launch": (PUBLIC, "signed id_token; tests/lti_tool/lti/test_launch_conformance.py"),
     "lti.jwks": (PUBLIC, "our public keys"),
+    "lti.cookie_check": (PUBLIC, "says only whether this browser sent its own launch cookie back"),
     "student.attempt_page": (LEARNER_ROUTE, None),
     "student.save": (LEARNER_ROUTE, None),
     "student.submit": (LEARNER_ROUTE, None),

@@ -1,0 +1,93 @@
+"""The launch token never rides in a URL for a browser (one that sends Fetch Metadata): it is in
+page state and a partitioned cookie per resource link; a page change is a 303 to a token-free
+URL where the cookie came back, else a hand-off page posting the token in its form body."""
+import re
+from urllib.parse import urlparse
+
+import pytest
+
+from lti_tool.launch_token import COOKIE_PREFIX
+
+BROWSER = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "cross-site"}
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client(use_cookies=False)  # each test says which cookies the browser sends
+
+
+def _browser_launch(client, platform):
+    state, nonce = platform.login(client)
+    token = platform.sign(platform.claims(nonce))
+    return client.post("/lti/launch", data={"id_token": token, "state": state}, headers=BROWSER)
+
+
+def _launch_cookie(resp):
+    found = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith(COOKIE_PREFIX)]
+    assert len(found) == 1, resp.headers.getlist("Set-Cookie")
+    return found[0]
+
+
+def _no_token_in_urls(html):
+    for url in re.findall(r'(?:href|action|src|data-url)="([^"]*)"', html):
+        assert "lt=" not in url, url
+
+
+def test_a_browser_launch_hands_off_without_a_token_in_any_url(client, platform):
+    resp = _browser_launch(client, platform)
+    assert resp.status_code == 200  # the hand-off page, not a redirect with ?lt=
+    html = resp.get_data(as_text=True)
+    _no_token_in_urls(html)
+    action = re.search(r'<form id="handoff" method="post" action="([^"]+)"', html).group(1)
+    assert re.fullmatch(r"/attempt/\d+", action)
+    assert 'data-check-url="/lti/cookie-check?link=' in html
+    token = re.search(r'name="lt" value="([^"]+)"', html).group(1)
+    cookie = _launch_cookie(resp)
+    for attr in ("Secure", "HttpOnly", "SameSite=None", "Partitioned", "Path=/"):
+        assert attr in cookie, cookie
+    # The hand-off posts the token: the start page, every link and form free of tokens.
+    start = client.post(action, data={"lt": token}, headers=BROWSER)
+    assert start.status_code == 200 and 'id="start-button"' in start.get_data(as_text=True)
+    _no_token_in_urls(start.get_data(as_text=True))
+
+
+def test_where_the_cookie_comes_back_pages_are_plain_gets(client, platform):
+    resp = _browser_launch(client, platform)
+    name, value = _launch_cookie(resp).split(";")[0].split("=", 1)
+    action = re.search(r'action="(/attempt/\d+)"', resp.get_data(as_text=True)).group(1)
+    jar = {"Cookie": f"{name}={value}", **BROWSER}
+    link = name.removeprefix(COOKIE_PREFIX)
+    assert client.get(f"/lti/cookie-check?link={link}", headers=jar).get_json() == {"kept": True}
+    assert client.get(f"/lti/cookie-check?link={link}", headers=BROWSER).get_json() == {"kept": False}
+    # A reload: GET with only the cookie.
+    page = client.get(action, headers=jar)
+    assert page.status_code == 200 and 'id="start-button"' in page.get_data(as_text=True)
+    # Start (a form post with the page's token) answers with a 303 to a URL with no token.
+    token = re.search(r'name="lt" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    started = client.post(action + "/start", data={"lt": token}, headers=jar)
+    assert started.status_code == 303
+    assert "lt=" not in started.headers["Location"] and urlparse(started.headers["Location"]).path == action
+    questions = client.get(started.headers["Location"], headers=jar)
+    assert 'id="attempt-form"' in questions.get_data(as_text=True)
+    _no_token_in_urls(questions.get_data(as_text=True))
+
+
+def test_without_the_cookie_a_page_change_posts_the_token(client, platform):
+    resp = _browser_launch(client, platform)
+    html = resp.get_data(as_text=True)
+    action = re.search(r'action="(/attempt/\d+)"', html).group(1)
+    token = re.search(r'name="lt" value="([^"]+)"', html).group(1)
+    started = client.post(action + "/start", data={"lt": token}, headers=BROWSER)
+    assert started.status_code == 200 and 'id="handoff"' in started.get_data(as_text=True)
+    assert "data-check-url" not in started.get_data(as_text=True)
+    _no_token_in_urls(started.get_data(as_text=True))
+    # And a GET with neither token nor cookie is refused, not served.
+    assert client.get(action, headers=BROWSER).status_code == 401
+
+
+def test_another_links_cookie_does_not_open_this_attempt(client, platform):
+    resp = _browser_launch(client, platform)
+    action = re.search(r'action="(/attempt/\d+)"', resp.get_data(as_text=True)).group(1)
+    name, value = _launch_cookie(resp).split(";")[0].split("=", 1)
+    other = int(action.rsplit("/", 1)[1]) + 1000
+    assert client.get(f"/attempt/{other}", headers={"Cookie": f"{name}={value}", **BROWSER}).status_code in (403, 404)
