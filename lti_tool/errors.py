@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException
 from .launch_token import TokenError
 from .lti import LaunchError
 from .services.attempts import AttemptError
+from question_bank.selection import SelectionError
 
 
 def _wants_json() -> bool:
@@ -29,6 +30,18 @@ def init_app(app):
     @app.errorhandler(AttemptError)
     def attempt_error(exc):
         return _page("That did not work", exc.message, exc.status)
+
+    @app.errorhandler(SelectionError)
+    def selection_error(exc):
+        # The question set asks for more than the bank can give (a bank or blueprint changed since
+        # it was saved). Nothing was recorded: the attempt's transaction is rolled back.
+        from .extensions import db
+        db.session.rollback()
+        app.logger.warning("question set cannot be drawn: %s", exc)
+        return _page("This assignment cannot start yet",
+                     "Its question set asks for more questions than the question bank can supply right now, "
+                     "so no attempt was started and nothing was recorded. Please let your instructor know; "
+                     "they can fix it on the assignment's settings page.", 409)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

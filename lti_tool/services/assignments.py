@@ -7,12 +7,13 @@ change applies to attempts started after it.
 """
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from question_bank.blueprints import load_named
-from question_bank.selection import Blueprint, Filter, validate_blueprint
+from question_bank.selection import Blueprint, Filter, SelectionError, draw, validate_blueprint
 from question_bank.vocabulary import CJMM_SKILLS, DIFFICULTIES, TOPICS
 
 from ..extensions import db
@@ -189,6 +190,23 @@ def _blueprint_for(assignment: Assignment, s: Settings) -> tuple[dict | None, li
     return d, []
 
 
+TRIAL_DRAWS = 5
+
+
+def trial_draw_problems(blueprint: dict, items) -> list[str]:
+    """Draw the set a few times as a launch would: a set the counts allow but the draw cannot
+    make (families kept apart, case-study sizes) is refused here, not at a student's launch."""
+    bp = Blueprint.from_dict(blueprint)
+    for seed in range(TRIAL_DRAWS):
+        try:
+            draw(bp, items, random.Random(seed))
+        except SelectionError:
+            return ["This question set cannot always be drawn from the question bank (similar questions are never "
+                    "drawn together, and case studies come whole). Ask for fewer questions in a row, or widen its "
+                    "topics, types or difficulty."]
+    return []
+
+
 def check(assignment: Assignment, s: Settings) -> tuple[dict | None, list[str]]:
     """The blueprint these settings would use, and every problem, in plain words."""
     blueprint, problems = _blueprint_for(assignment, s)
@@ -196,6 +214,8 @@ def check(assignment: Assignment, s: Settings) -> tuple[dict | None, list[str]]:
         items, _ = bank_store.drawable(s.collections or None)
         raw = validate_blueprint(Blueprint.from_dict(blueprint), items)
         problems += [plain_problem(p, blueprint["sections"]) for p in raw]
+        if not raw:
+            problems += trial_draw_problems(blueprint, items)
     if s.grading_method not in GRADING_METHODS:
         problems.append("Choose how attempts are graded from the list.")
     if s.feedback_policy not in FEEDBACK_POLICIES:

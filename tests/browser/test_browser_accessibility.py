@@ -8,7 +8,7 @@ import requests
 from lti_tool.extensions import db
 from lti_tool.models import Attempt
 from lti_tool.services.bank_store import item_type
-from tests.support.browser import (ITEM_TYPES, answer_with_pointer, attempt_id_of, correct_pairs, launch_in_lms,
+from tests.support.browser import (shareable_url, ITEM_TYPES, answer_with_pointer, attempt_id_of, correct_pairs, launch_in_lms,
                                    run_axe, wait_for_url, wait_saved)
 
 pytestmark = pytest.mark.browser
@@ -68,7 +68,7 @@ def test_attempt_page_reflows_at_320_px(app, every_type, browser, axe_source):
     # The attempt as a phone shows it: a 320 CSS px wide window of its own.
     phone = browser.new_page()
     phone.set_viewport_size({"width": 320, "height": 640})
-    phone.goto(frame.url)
+    phone.goto(shareable_url(frame))
     widths = phone.evaluate("() => ({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,"
                             " body: document.body.scrollWidth})")
     assert widths["scroll"] <= widths["client"] and widths["body"] <= widths["client"], widths
@@ -107,7 +107,7 @@ def test_attempt_page_carries_no_key_and_no_rationale(app, every_type, browser):
     page = browser.new_page()
     frame = launch_in_lms(page, every_type)
     attempt_id = attempt_id_of(frame.url)
-    raw = requests.get(frame.url).text        # as served
+    raw = requests.get(shareable_url(frame)).text        # as served
     rendered = frame.content()                # as the browser holds it after scripts ran
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)

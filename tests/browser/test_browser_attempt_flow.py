@@ -7,7 +7,7 @@ from lti_tool.extensions import db
 from lti_tool.models import Attempt
 from lti_tool.models.base import utcnow
 from lti_tool.models.grades import GradeSync
-from tests.support.browser import (answer_with_pointer, attempt_id_of, correct_pairs, form_state, launch_in_lms,
+from tests.support.browser import (shareable_url, answer_with_pointer, attempt_id_of, correct_pairs, form_state, launch_in_lms,
                                    prepare_assignment, wait_for_url, wait_saved)
 
 pytestmark = pytest.mark.browser
@@ -89,7 +89,7 @@ def test_two_tabs_submitting_make_one_grade_delivery(app, live, browser):
     # The same attempt open in two more tabs (new windows, as a student might).
     tabs = [browser.new_page(), browser.new_page()]
     for tab in tabs:
-        tab.goto(frame.url)
+        tab.goto(shareable_url(frame))
         tab.get_by_label("I am ready to submit").check()
     answer_with_pointer(tabs[0], {p for p in correct_pairs(app, attempt_id) if p[0].split("-")[0] == "q1"})
     wait_saved(tabs[0])

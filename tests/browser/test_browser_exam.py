@@ -6,7 +6,7 @@ import pytest
 
 from lti_tool.extensions import db
 from lti_tool.models import Attempt
-from tests.support.browser import (CHROMIUM_ARGS, chromium_binary, answer_with_pointer, attempt_id_of, correct_pairs, every_type_sections,
+from tests.support.browser import (shareable_url, CHROMIUM_ARGS, chromium_binary, answer_with_pointer, attempt_id_of, correct_pairs, every_type_sections,
                                    launch_in_lms, no_horizontal_scroll, prepare_assignment, prepare_case_assignment,
                                    press_start, run_axe, screenshot_dir, wait_for_url, wait_saved)
 
@@ -56,7 +56,7 @@ def test_start_page_then_one_question_per_page_with_navigator_flags_and_resume(a
     attempt_id = attempt_id_of(frame.url)
     with app.app_context():
         assert db.session.get(Attempt, attempt_id).deadline_at is None, "the clock started before Start"
-    _check_widths(side, frame.url, "start", shots, axe_source)
+    _check_widths(side, shareable_url(frame), "start", shots, axe_source)
     press_start(frame)
     with app.app_context():
         a = db.session.get(Attempt, attempt_id)
@@ -84,7 +84,7 @@ def test_start_page_then_one_question_per_page_with_navigator_flags_and_resume(a
         answer_with_pointer(frame, {p for p in pairs if p[0].split("-")[0] == f"q{pos}"})
         wait_saved(frame)
         # every page of the exam, at every width, in the state the student sees it
-        _check_widths(side, frame.url.split("#")[0] + f"#question-{pos}", f"question-{pos}-"
+        _check_widths(side, shareable_url(frame, frame.url.split("#")[0] + f"#question-{pos}"), f"question-{pos}-"
                       f"{frame.locator(f'#question-{pos} .item').get_attribute('class').split()[1][5:]}",
                       shots, axe_source)
     assert frame.locator("#progress").inner_text() == "10 of 10 answered"
@@ -115,7 +115,7 @@ def test_start_page_then_one_question_per_page_with_navigator_flags_and_resume(a
     def open_nav(p):
         p.locator("#nav-toggle").click()
         p.locator("#navigator").wait_for()
-    _check_widths(side, frame.url.split("#")[0] + "#question-3", "navigator-open", shots, axe_source,
+    _check_widths(side, shareable_url(frame, frame.url.split("#")[0] + "#question-3"), "navigator-open", shots, axe_source,
                   prepare=lambda p: open_nav(p) if p.viewport_size["width"] < 900 else None)
 
     frame.locator("#nav-submit").click()
@@ -130,7 +130,7 @@ def test_start_page_then_one_question_per_page_with_navigator_flags_and_resume(a
     assert not [t for t in tags if t.startswith(("Incorrect", "Wrong", "Correct, you missed"))], tags
     matrix_lines = frame.locator(".review-item", has=frame.locator(".tag", has_text="Right.")).first.locator(".answer-lines").first
     assert matrix_lines.locator("li").count() > 1, "a matrix answer is listed row by row"
-    _check_widths(side, frame.url, "review", shots, axe_source)
+    _check_widths(side, shareable_url(frame, app=app), "review", shots, axe_source)
 
 
 def test_case_study_unfolds_in_order_and_locks(app, live, browser, side, tmp_path, axe_source):
@@ -154,7 +154,7 @@ def test_case_study_unfolds_in_order_and_locks(app, live, browser, side, tmp_pat
         assert frame.locator(f"#question-{pos}").locator("input, select").first.is_enabled()
         answer_with_pointer(frame, {p for p in pairs if p[0].split("-")[0] == f"q{pos}"})
         wait_saved(frame)
-        _check_widths(side, frame.url.split("#")[0] + f"#question-{pos}", f"case-{pos}", shots, axe_source)
+        _check_widths(side, shareable_url(frame, frame.url.split("#")[0] + f"#question-{pos}"), f"case-{pos}", shots, axe_source)
         if pos == size:
             break
         assert "locks your answer" in frame.locator(f"#lock-warning-{pos}").inner_text()

@@ -7,7 +7,7 @@ import pytest
 
 from lti_tool.extensions import db
 from lti_tool.models import GradeSync
-from tests.support.browser import attempt_id_of, launch_in_lms, run_axe, screenshots, tool_frame, wait_for_url
+from tests.support.browser import attempt_id_of, launch_in_lms, run_axe, screenshots, tool_frame, wait_for_url, shareable_url
 from tests.support.grades import answer_and_submit, make_due
 from tests.support.live import wait_until
 
@@ -26,7 +26,7 @@ def test_gradebook_status_through_an_outage(app, live, browser, axe_source):
     status = frame.locator("#gradebook-status")
     assert "Waiting to reach your gradebook" in status.inner_text()
     assert run_axe(frame, axe_source) == []
-    screenshots(browser, frame.url, "student-results-waiting", SHOTS, full_page=False)
+    screenshots(browser, shareable_url(frame, app=app), "student-results-waiting", SHOTS, full_page=False)
 
     with app.app_context():  # the worker has tried and failed at least once
         assert wait_until(lambda: db.session.execute(db.select(GradeSync.tries)).scalar_one() >= 1)
@@ -51,4 +51,4 @@ def test_gradebook_status_through_an_outage(app, live, browser, axe_source):
     assert wait_until(lambda: bool(live["gradebook"].scores)), "the score never arrived"
     frame = launch_in_lms(page, live, path_part="/review")
     assert "Sent to your gradebook at" in frame.locator("#gradebook-status").inner_text()
-    screenshots(browser, frame.url, "student-results-sent", SHOTS, full_page=False)
+    screenshots(browser, shareable_url(frame, app=app), "student-results-sent", SHOTS, full_page=False)

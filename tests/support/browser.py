@@ -229,3 +229,23 @@ def screenshots(browser, url: str, name: str, folder: Path, full_page: bool = Tr
         page.goto(url)
         page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=full_page)
     page.close()
+
+
+def shareable_url(frame, url: str | None = None, app=None) -> str:
+    """The frame's student page as a URL another tab or client can open: a launch token added as
+    ?lt= (Rapport keeps it out of the frame's own URLs; tests open pages elsewhere). The token is
+    the page's own, or, with `app` (pages without a form), one issued for the URL's attempt."""
+    url = url or frame.url
+    base, _, anchor = url.partition("#")
+    if app is not None:
+        from lti_tool.extensions import db
+        from lti_tool.launch_token import LaunchToken, issue
+        from lti_tool.models import Attempt
+        with app.app_context():
+            a = db.session.get(Attempt, attempt_id_of(base))
+            token = issue(LaunchToken(a.user_id, a.assignment.resource_link.context_id,
+                                      a.assignment.resource_link_id, a.id, "learner"))
+    else:
+        token = frame.locator("input[name=lt]").first.get_attribute("value")
+    joined = base + ("&" if "?" in base else "?") + "lt=" + token
+    return joined + ("#" + anchor if anchor else "")
