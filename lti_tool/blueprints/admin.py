@@ -5,12 +5,14 @@ create-user`). Forms use Flask-WTF's CSRF token; the sign-in is rate limited per
 (rate_limits.py) and per account (services/admins.py)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from ..extensions import csrf
-from ..forms.admin import ActionForm, DeploymentForm, InviteForm, LoginForm, NewPlatformForm, PlatformForm
+from ..forms.admin import (GRACE_CHOICES, ActionForm, DeploymentForm, InviteForm, LoginForm, NewPlatformForm,
+                           PlatformForm, RotateKeysForm)
 from ..lti import keys as tool_keys
 from ..lti.registration import tool_urls
 from ..services import admins, platforms, registrations
@@ -231,12 +233,16 @@ def registration_link_revoke(invite_id):
 
 @bp.route("/keys", methods=["GET", "POST"])
 def keys():
-    form = ActionForm()
+    form = RotateKeysForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            abort(400, "The form expired; reload the page and try again.")
-        key = tool_keys.rotate_key()
-        flash(f"Key {key.kid} now signs. The previous key stays published for 24 hours.")
+            if form.csrf_token.errors:
+                abort(400, "The form expired; reload the page and try again.")
+            abort(400, "Choose how long the old key stays published from the list.")
+        hours = int(form.grace_hours.data)
+        key = tool_keys.rotate_key(timedelta(hours=hours))
+        label = dict(GRACE_CHOICES)[form.grace_hours.data].split(" (")[0]
+        flash(f"Key {key.kid} now signs. The previous key stays published for {label}.")
         return redirect(url_for("admin.keys"), code=303)
     return render_template("admin/keys.html", key_states=tool_keys.key_states(), action=form,
                            jwks_url=tool_urls(current_app.config["BASE_URL"])["jwks"])

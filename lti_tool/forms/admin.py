@@ -1,6 +1,6 @@
 """WTForms for the admin pages (top-level pages with a session, so Flask-WTF's CSRF token applies)."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 
@@ -50,3 +50,15 @@ class InviteForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+# How long a rotated-out key stays published: long enough for every platform's JWKS cache (Moodle
+# and Canvas refetch on an unknown kid; others may cache for hours) and for what it signed.
+GRACE_CHOICES = [("1", "1 hour"), ("24", "24 hours (recommended)"), ("72", "3 days"), ("168", "7 days"),
+                 ("720", "30 days")]
+
+
+class RotateKeysForm(FlaskForm):
+    grace_hours = SelectField("Keep the old key published for", choices=GRACE_CHOICES, default="24",
+                              description="Platforms that cached Rapport's keys still verify what the old key "
+                                          "signed during this time.")

@@ -175,3 +175,22 @@ def test_registration_links_are_shown_once_and_can_be_revoked(signed_in, app):
     invite_id = re.search(r"/admin/registration-links/(\d+)/revoke", listing).group(1)
     signed_in.post(f"/admin/registration-links/{invite_id}/revoke", data={"csrf_token": csrf(page)})
     assert signed_in.get(link.replace("http://tool.test", "")).status_code == 403
+
+
+def test_the_keys_page_lets_the_admin_choose_the_grace_period(signed_in, app):
+    from datetime import timedelta
+
+    from lti_tool.extensions import db
+    from lti_tool.models import ToolKey
+    from lti_tool.models.base import utcnow
+    page = signed_in.get("/admin/keys")
+    assert 'name="grace_hours"' in page.get_data(as_text=True) and "24 hours (recommended)" in page.get_data(as_text=True)
+    resp = signed_in.post("/admin/keys", data={"csrf_token": csrf(page), "grace_hours": "168"})
+    assert resp.status_code == 303
+    assert "stays published for 7 days" in signed_in.get("/admin/keys").get_data(as_text=True)
+    with app.app_context():
+        old = db.session.execute(db.select(ToolKey).where(ToolKey.retire_after.is_not(None))).scalars().one()
+        left = old.retire_after - utcnow()
+        assert timedelta(days=6, hours=23) < left <= timedelta(days=7)
+    bad = signed_in.post("/admin/keys", data={"csrf_token": csrf(page), "grace_hours": "99999"})
+    assert bad.status_code == 400 and "Choose how long" in bad.get_data(as_text=True)
