@@ -244,6 +244,8 @@ class RegistrationResult:
     deployment_id: str | None
     scope: str
     response: dict
+    # RFC 7592's address of this registration at the platform (Canvas sends it; Moodle does not).
+    registration_client_uri: str | None = None
 
 
 def register(config: PlatformConfiguration, registration_token: str | None, body: dict,
@@ -274,7 +276,19 @@ def register(config: PlatformConfiguration, registration_token: str | None, body
     # Canvas: top level (only when it created the deployment); Moodle: inside the tool configuration.
     deployment = data.get("deployment_id") or tool.get("deployment_id")
     return RegistrationResult(client_id=str(client_id), deployment_id=str(deployment) if deployment else None,
-                              scope=str(data.get("scope") or ""), response=data)
+                              scope=str(data.get("scope") or ""), response=data,
+                              registration_client_uri=_client_uri(data.get("registration_client_uri"), config))
+
+
+def _client_uri(raw, config: PlatformConfiguration) -> str | None:
+    """The registration's own URI, kept only when it is an https URL (http on loopback) on a host
+    of the platform's, at most 1024 characters; anything else is ignored, never an error."""
+    if not isinstance(raw, str) or len(raw) > 1024:
+        return None
+    parts = urlsplit(raw)
+    if not parts.hostname or (parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname))):
+        return None
+    return raw
 
 
 def canvas_developer_key(base_url: str) -> dict:

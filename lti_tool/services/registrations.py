@@ -112,6 +112,8 @@ def complete_dynamic_registration(token: str, config, result) -> tuple[Platform,
         for k, v in values.items():
             setattr(p, k, v)
     p.product_family, p.scopes = config.product_family or None, result.scope or None
+    # Canvas: where this registration lives (shown on the admin page); an update flow replaces it.
+    p.registration_client_uri = getattr(result, "registration_client_uri", None) or p.registration_client_uri
     db.session.flush()
     if result.deployment_id and result.deployment_id not in {d.deployment_id for d in p.deployments}:
         p.deployments.append(Deployment(deployment_id=result.deployment_id, source="dynamic", enabled=True,

@@ -113,3 +113,47 @@ def test_registration_pages_have_no_axe_violations(browser, rapport, axe_source,
         page.close()
     finally:
         tp.server.stop()
+
+
+def test_platform_list_reflows_on_a_phone(browser, rapport, axe_source, app):
+    """At 390 px the platform table becomes one card per platform: nothing scrolls sideways."""
+    import os
+    from pathlib import Path
+
+    from lti_tool.extensions import db
+    from lti_tool.models import Platform
+    from lti_tool.models.base import utcnow
+    from tests.support.browser import no_horizontal_scroll, screenshots
+    with app.app_context():
+        for n in range(2):
+            db.session.add(Platform(
+                issuer="https://canvas.instructure.com", client_id=f"17000000000057{n}", name=f"Canvas production {n}",
+                auth_login_url="https://sso.canvaslms.com/api/lti/authorize_redirect",
+                auth_token_url="https://sso.canvaslms.com/login/oauth2/token",
+                key_set_url="https://sso.canvaslms.com/api/lti/security/jwks", source="dynamic",
+                registration_client_uri=f"https://esu.instructure.com/api/lti/registrations/17000000000004{n}",
+                last_error="The id_token is signed with a key the platform does not publish (its key set was fetched "
+                           "again less than 30 s ago).", last_error_at=utcnow()))
+        db.session.flush()
+        from lti_tool.models import Deployment
+        first = db.session.execute(db.select(Platform)).scalars().first()
+        first.deployments.append(Deployment(deployment_id="93118:5855f3824b1ad0e1c70a3d2d35c5a1a8b6e1f8f2", source="auto",
+                                            enabled=True, created_at=utcnow()))
+        db.session.commit()
+        pid = first.id
+    page = browser.new_page()
+    page.goto(rapport + "/admin/login")
+    page.fill("#username", "ops")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(rapport + "/admin/")
+    shots = Path(os.environ.get("RAPPORT_SHOTS", "/tmp/rapport-shots")) / "admin"
+    for url in (rapport + "/admin/", f"{rapport}/admin/platforms/{pid}"):
+        for width in (390, 320):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(url)
+            assert no_horizontal_scroll(page) == [], (url, width, no_horizontal_scroll(page))
+            assert run_axe(page, axe_source) == []
+    page.goto(rapport + "/admin/")
+    screenshots(browser, rapport + "/admin/", "admin-platforms", shots)
+    screenshots(browser, f"{rapport}/admin/platforms/{pid}", "admin-platform", shots)

@@ -62,6 +62,9 @@ def test_dynamic_registration_then_a_launch(app, client, shape, deployment):
             assert p.key_set_url == tp.url + "/jwks" and p.auth_token_url == tp.url + "/token"
             assert [d.deployment_id for d in p.deployments] == [deployment]
             assert p.auto_accept_deployments is (shape == "canvas")
+            # Canvas names where the registration lives (RFC 7592); Moodle does not
+            assert p.registration_client_uri == (tp.url + "/api/lti/registrations/170000000000045"
+                                                 if shape == "canvas" else None)
         # the new client launches
         resp, _, _ = tp.launch(client)
         assert resp.status_code == 303 and "/attempt/" in resp.headers["Location"]

@@ -194,3 +194,32 @@ def test_the_keys_page_lets_the_admin_choose_the_grace_period(signed_in, app):
         assert timedelta(days=6, hours=23) < left <= timedelta(days=7)
     bad = signed_in.post("/admin/keys", data={"csrf_token": csrf(page), "grace_hours": "99999"})
     assert bad.status_code == 400 and "Choose how long" in bad.get_data(as_text=True)
+
+
+def test_the_platform_page_shows_where_the_platform_keeps_the_registration(signed_in, app):
+    from lti_tool.extensions import db
+    from lti_tool.models import Platform
+    with app.app_context():
+        p = Platform(issuer="https://canvas.instructure.com", client_id="170000000000571",
+                     auth_login_url="https://sso.canvaslms.com/api/lti/authorize_redirect",
+                     auth_token_url="https://sso.canvaslms.com/login/oauth2/token",
+                     key_set_url="https://sso.canvaslms.com/api/lti/security/jwks", source="dynamic",
+                     registration_client_uri="https://esu.instructure.com/api/lti/registrations/170000000000045")
+        db.session.add(p)
+        db.session.commit()
+        pid = p.id
+    page = signed_in.get(f"/admin/platforms/{pid}").get_data(as_text=True)
+    assert 'id="registration-uri"' in page
+    assert "https://esu.instructure.com/api/lti/registrations/170000000000045" in page
+
+
+def test_only_a_plausible_registration_client_uri_is_kept():
+    from lti_tool.lti.registration import _client_uri
+
+    class Config:
+        pass
+    ok = "https://esu.instructure.com/api/lti/registrations/1"
+    assert _client_uri(ok, Config()) == ok
+    assert _client_uri("http://127.0.0.1:8123/api/lti/registrations/1", Config())
+    for bad in ("javascript:alert(1)", "http://esu.instructure.com/r/1", "https://", 42, None, "https://x/" + "a" * 1100):
+        assert _client_uri(bad, Config()) is None, bad
