@@ -77,7 +77,7 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
         return url + ("&" if "?" in url else "?") + f"storage={storage_mode()}"
 
     def storage_target() -> str | None:
-        return "_parent" if storage_mode("off") in ("target", "forget") else None
+        return "_parent" if storage_mode("off") in ("target", "forget", "broken") else None
 
     @app.get("/")
     def course():
@@ -320,8 +320,9 @@ def create_lms(lms_url: str, tool_url: str) -> tuple[Flask, Gradebook]:
 #   target  the login names lti_storage_target=_parent and the page answers (the default);
 #   probe   no lti_storage_target, but the page answers lti.capabilities (the tool must ask);
 #   off     no storage at all (Moodle 4.5): the tool falls back to its cookie;
-#   forget  names the target but never has the tool's data, as if the launch were in another browser.
-STORAGE_MODES = ("target", "probe", "off", "forget")
+#   forget  names the target but never has the tool's data, as if the launch were in another browser;
+#   broken  names the target, stores, but answers every read with an error (the cookie must decide).
+STORAGE_MODES = ("target", "probe", "off", "forget", "broken")
 
 
 def storage_script(mode: str) -> str:
@@ -352,6 +353,8 @@ def storage_script(mode: str) -> str:
       if (d.subject === "lti.put_data") {
         if (d.value === null || d.value === undefined) delete store[k]; else store[k] = String(d.value);
         if (d.value !== null && d.value !== undefined) reply.value = d.value;
+      } else if (mode === "broken") {
+        reply.error = {code: "error", message: "storage unavailable"};
       } else {
         reply.value = mode === "forget" || !(k in store) ? null : store[k];
       }

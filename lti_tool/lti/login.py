@@ -61,6 +61,7 @@ class _Login(FlaskOIDCLogin):
     """
 
     state_ttl = 600
+    state: str | None = None
     storage_target: str | None = None
     storage: StorageLogin | None = None
 
@@ -79,9 +80,9 @@ class _Login(FlaskOIDCLogin):
         # Shared by every app host (Redis, else the database): the launch may land on another.
         shared_state.save_launch_state(state, nonce, platform.id, self.state_ttl,
                                        storage_target=self.storage_target, storage_secret=secret)
-        # One cookie per login, so two launches opened together in two tabs both succeed. With
-        # Platform Storage too: it is the fallback when the platform's storage cannot answer.
-        self._cookie_service.set_cookie(state_cookie(state), "1", self.state_ttl)
+        # One cookie per login (set by login_redirect), so two launches opened together in two tabs
+        # both succeed. With Platform Storage too: it is the fallback when the storage cannot answer.
+        self.state = state
         params = {
             "scope": "openid",
             "response_type": "id_token",
@@ -120,7 +121,10 @@ def login_redirect(launch_url: str, state_ttl: int, request_data: dict, storage_
         response = login.redirect(launch_url)
         if login.storage is not None:
             response = storage_page(login.storage)
-            login._cookie_service.update_response(response)
+        # Partitioned (CHIPS), so browsers that block third-party cookies still keep it inside the LMS
+        # frame; Secure, which browsers also accept from http://localhost and 127.0.0.1.
+        response.set_cookie(COOKIE_PREFIX + state_cookie(login.state), "1", max_age=state_ttl, path="/",
+                            secure=True, httponly=True, samesite="None", partitioned=True)
         return response
     except OIDCException as exc:
         if "registration" in str(exc).lower():

@@ -71,8 +71,14 @@ def test_without_platform_storage_the_cookie_path_still_launches(app, live, brow
 
 def test_a_launch_whose_platform_storage_lacks_the_login_is_refused(app, live, browser):
     # As if the id_token were replayed into another browser: the platform has no value for this
-    # login, and the login's cookie cannot stand in (third-party cookies are blocked).
+    # login, and no login cookie comes with the launch (cleared while the LMS authorizes: another
+    # browser has none).
     page = browser.new_page()
+
+    def forget_cookies(route):
+        browser.clear_cookies()
+        route.continue_()
+    page.route("**/authorize**", forget_cookies)
     frame = _launch(page, live, "forget")
     wait_for_url(page, frame, "/lti/launch")
     frame.get_by_role("heading", name="Rapport could not start this launch").wait_for()
@@ -96,3 +102,16 @@ def test_no_launch_token_in_any_frame_url_and_reload_keeps_the_page(app, live, b
     assert seen and not [u for u in seen if "lt=" in u], seen
     kept = [c for c in browser.cookies() if c["domain"] == "127.0.0.1"]
     assert kept and all(c.get("partitionKey") for c in kept), kept  # only partitioned cookies stick
+
+
+def test_when_platform_storage_cannot_answer_the_partitioned_state_cookie_decides(app, live, browser):
+    # The platform names a storage target but answers the launch's lti.get_data with an error: the
+    # login's own state cookie (Secure; SameSite=None; Partitioned, so kept in the LMS frame with
+    # third-party cookies blocked) proves the browser instead.
+    page = browser.new_page()
+    frame = _launch(page, live, "broken")
+    wait_for_url(page, frame, "/attempt/")
+    assert [m["subject"] for m in _log(page)][:2] == ["lti.put_data", "lti.get_data"]
+    state_cookies = [c for c in browser.cookies() if c["name"].startswith("lti1p3-rapport-lti-state-")]
+    assert state_cookies and all(c.get("partitionKey") for c in state_cookies), state_cookies
+    assert [s.storage_target for s in _used_states(app)] == ["_parent"]
