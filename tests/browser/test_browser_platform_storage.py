@@ -115,3 +115,28 @@ def test_when_platform_storage_cannot_answer_the_partitioned_state_cookie_decide
     state_cookies = [c for c in browser.cookies() if c["name"].startswith("lti1p3-rapport-lti-state-")]
     assert state_cookies and all(c.get("partitionKey") for c in state_cookies), state_cookies
     assert [s.storage_target for s in _used_states(app)] == ["_parent"]
+
+
+def test_the_hop_pages_have_no_axe_violations(app, client, platform, browser, axe_source):
+    """The pages shown for a moment during a launch (probe, put, get, hand-off) as served, with
+    their scripts blocked so they stay on screen for axe."""
+    import re
+
+    from tests.support.browser import run_axe
+    q = {"iss": platform.issuer, "login_hint": "student-1", "client_id": platform.client_id,
+         "target_link_uri": "http://tool.test/lti/launch"}
+    probe = client.post("/lti/login", data=q, headers={"Sec-Fetch-Dest": "iframe"}).get_data(as_text=True)
+    put = client.post("/lti/login", data={**q, "lti_storage_target": "_parent"})
+    html_put = put.get_data(as_text=True)
+    auth = re.search(r'data-auth-url="([^"]+)"', html_put).group(1).replace("&amp;", "&")
+    state, nonce = re.search(r"state=([^&]+)", auth).group(1), re.search(r"nonce=([^&]+)", auth).group(1)
+    token = platform.sign(platform.claims(nonce))
+    get = client.post("/lti/launch", data={"id_token": token, "state": state}).get_data(as_text=True)
+    value = re.search(r'data-value="([^"]+)"', html_put).group(1)
+    handoff = client.post("/lti/launch", data={"id_token": token, "state": state, "rapport_storage_value": value},
+                          headers={"Sec-Fetch-Mode": "navigate"}).get_data(as_text=True)
+    page = browser.new_page()
+    for name, html in (("probe", probe), ("put", html_put), ("get", get), ("handoff", handoff)):
+        assert "<h1>" in html, name
+        page.set_content(re.sub(r"<script[^>]*></script>", "", html))
+        assert run_axe(page, axe_source) == [], name
