@@ -150,7 +150,7 @@ class Settings:
     LTI_MAX_REQUEST_BYTES = 64 * 1024
     MAX_CONTENT_LENGTH = 1024 * 1024
     # Rate limits; the numbers are explained in lti_tool/rate_limits.py.
-    RATE_LIMIT_LTI = "1000 per minute"
+    RATE_LIMIT_LTI = "2000 per minute"
     RATE_LIMIT_AUTOSAVE = "300 per minute"
     RATE_LIMIT_ADMIN_LOGIN = "10 per minute"
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: Rapport faces clients).

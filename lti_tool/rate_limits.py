@@ -3,9 +3,11 @@
 Over a limit the client gets 429 with Retry-After. The numbers, and why a class launching
 together is never refused (also in the README):
 
-- LTI login and launch: 1000 per minute per client address, each. A 400-student lecture
-  hall behind one campus NAT address, all clicking the link in the same minute, makes 400
-  logins and 400 launches; 1000 leaves room for reloads and a second section.
+- LTI login and launch: 2000 per minute per client address, each. A 400-student lecture
+  hall behind one campus NAT address, all clicking the link in the same minute, makes up to
+  800 login and 800 launch requests (with LTI Platform Storage a login can be two requests,
+  the capabilities probe and the login again, and a launch two, the storage check and the
+  launch again); 2000 leaves room for reloads and a second section.
 - Autosave: 300 per minute per (address, attempt). The page keeps one save in flight per
   question, so a student changing answers as fast as they can click stays far below 5 a second;
   keying on the attempt keeps classmates behind one NAT from sharing a budget.
