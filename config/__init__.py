@@ -237,6 +237,14 @@ def _production_settings() -> dict:
         conf["REDIS_KEY_PREFIX"] = os.environ["RAPPORT_REDIS_KEY_PREFIX"]
     conf["READY_GRADE_QUEUE_SECONDS"] = _positive_int("RAPPORT_READY_GRADE_QUEUE_SECONDS",
                                                       Settings.READY_GRADE_QUEUE_SECONDS)
+    # Platforms that never answer lti.capabilities (Moodle 4.5) make every framed login wait
+    # this long; 0 turns the probe off (a platform that names lti_storage_target still uses it).
+    probe = os.environ.get("RAPPORT_LTI_STORAGE_PROBE_MS", "").strip()
+    if probe:
+        if not probe.isdigit() or int(probe) > 5000:
+            raise SettingsError(f"RAPPORT_LTI_STORAGE_PROBE_MS={probe!r} must be a whole number of "
+                                "milliseconds from 0 (off) to 5000; e.g. 600")
+        conf["LTI_STORAGE_PROBE_MS"] = int(probe)
     fmt = os.environ.get("RAPPORT_LOG_FORMAT", Settings.LOG_FORMAT).strip().lower() or Settings.LOG_FORMAT
     if fmt not in ("json", "text"):
         raise SettingsError(f"RAPPORT_LOG_FORMAT={fmt!r}: write json or text")
