@@ -2,6 +2,8 @@
 position selects, the whole form is the answer (no autosave), and an answer that cannot be kept
 as given (two steps in one position, a third tick in "Select 2") is named at its question instead
 of being dropped or graded as something else. Screenshots at 1280 and 390 px."""
+import re
+
 import pytest
 
 from lti_tool.extensions import db
@@ -9,7 +11,7 @@ from lti_tool.models import Attempt
 from lti_tool.models.attempts import GRADED, IN_PROGRESS
 from lti_tool.services.bank_store import item_type
 from tests.support.browser import (CHROMIUM_ARGS, attempt_id_of, chromium_binary, no_horizontal_scroll,
-                                   prepare_assignment, screenshot_dir)
+                                   prepare_assignment, run_axe, screenshot_dir)
 from tests.support.cookieless import CookielessBrowser
 
 pytestmark = pytest.mark.browser
@@ -43,15 +45,22 @@ def _state(app, attempt_id):
         return a.state, {i.position: i.response for i in a.items}, {i.position: i.points for i in a.items}
 
 
-def _shots(page, folder, name):
-    for width in (1280, 390):
+def _shots(page, folder, name, axe_source, checker):
+    """No sideways scroll at 1280, 390 and 320 px; axe clean; a screenshot at 1280 and 390 px.
+    axe needs scripts, so it checks this page's markup, scripts taken out, in a page of its own."""
+    checker.goto(page.url.split("/attempt/")[0] + "/")
+    checker.set_content(re.sub(r"<script\b.*?</script>", "", page.content(), flags=re.S))
+    assert run_axe(checker, axe_source) == [], name
+    for width in (1280, 390, 320):
         page.set_viewport_size({"width": width, "height": 900})
         assert no_horizontal_scroll(page) == [], (name, width)
+        if width == 320:
+            continue
         page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_ordered_response_and_select_n_without_javascript(app, live, no_js, tmp_path):
+def test_ordered_response_and_select_n_without_javascript(app, live, no_js, browser, tmp_path, axe_source):
     shots = screenshot_dir(tmp_path)
     prepare_assignment(app, live, sections=[{"filter": {"type": "ordered_response"}, "count": 2},
                                             {"filter": {"type": "select_n"}, "count": 1}])
@@ -62,6 +71,7 @@ def test_ordered_response_and_select_n_without_javascript(app, live, no_js, tmp_
     orders = sorted(p for p, (kind, _, _) in items.items() if kind == "ordered_response")
     pick = next(p for p, (kind, _, _) in items.items() if kind == "select_n")
 
+    checker = browser.new_page()
     page = no_js.new_page()
     page.goto(url)
     page.get_by_role("button", name="Start").click()
@@ -74,7 +84,7 @@ def test_ordered_response_and_select_n_without_javascript(app, live, no_js, tmp_
     assert page.locator(".order-nojs").first.is_visible()
     assert page.locator(f"#q{orders[0]}-pos-{items[orders[0]][1][0]}").is_visible()
     assert page.get_by_label("Position").count() == sum(len(items[p][1]) for p in orders)
-    _shots(page, shots, "nojs-attempt")
+    _shots(page, shots, "nojs-attempt", axe_source, checker)
 
     first, second = orders
     _place(page, first, items[first][1])
@@ -102,7 +112,7 @@ def test_ordered_response_and_select_n_without_javascript(app, live, no_js, tmp_
     # The page shows what was kept: the cleared steps ask for a position again.
     assert page.locator(f"#q{second}-pos-{key2[0]}").input_value() == ""
     assert page.locator(f"#q{second}-pos-{key2[2]}").input_value() == "3"
-    _shots(page, shots, "nojs-problems")
+    _shots(page, shots, "nojs-problems", axe_source, checker)
 
     # Fix both and submit: graded as answered.
     page.select_option(f"#q{second}-pos-{key2[0]}", "1")
@@ -117,5 +127,5 @@ def test_ordered_response_and_select_n_without_javascript(app, live, no_js, tmp_
     assert responses[first] == items[first][1] and responses[second] == key2
     assert sorted(responses[pick]) == sorted(items[pick][1])
     assert points[first] > 0 and points[second] > 0 and points[pick] > 0
-    _shots(page, shots, "nojs-review")
+    _shots(page, shots, "nojs-review", axe_source, checker)
     page.close()
