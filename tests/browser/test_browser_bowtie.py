@@ -7,7 +7,7 @@ import pytest
 from lti_tool.extensions import db
 from lti_tool.models import Assignment, BankItem
 from tests.support.browser import (CHROMIUM_ARGS, chromium_binary, launch_in_lms, no_horizontal_scroll,
-                                   prepare_assignment, run_axe, screenshot_dir, wait_saved)
+                                   prepare_assignment, run_axe, screenshot_dir, shareable_url, wait_saved)
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def test_bowtie_shows_every_option_in_full_at_every_width(app, live, browser, si
     frame.locator(".bowtie-condition input[type=radio]").first.check()
     frame.locator(".bowtie-parameters input[type=checkbox]").first.check()
     wait_saved(frame)
-    url = frame.url
+    url = shareable_url(frame)
     page.close()
 
     for width in (1280, 390, 320):

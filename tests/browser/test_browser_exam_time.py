@@ -12,7 +12,8 @@ from lti_tool.models import Assignment, Attempt
 from lti_tool.models.base import utcnow
 from lti_tool.services import assignments
 from tests.support.browser import (CHROMIUM_ARGS, attempt_id_of, chromium_binary, launch_in_lms, no_horizontal_scroll,
-                                   prepare_assignment, press_start, run_axe, screenshot_dir, tool_frame, wait_for_url)
+                                   prepare_assignment, press_start, run_axe, screenshot_dir, shareable_url, tool_frame,
+                                   wait_for_url)
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +66,7 @@ def test_time_warnings_show_more_time_can_be_added_and_another_attempt_starts_at
     assert warning.get_attribute("role") == "alert"
     assert "5 minutes left" in warning.inner_text() and "You can add more time" in warning.inner_text()
     assert frame.locator("#timer").get_attribute("class").count("is-low") == 1
-    url = frame.url
+    url = shareable_url(frame)
     for width in (1280, 390, 320):
         p = side.new_page()
         p.set_viewport_size({"width": width, "height": 800})
