@@ -19,22 +19,19 @@ def test_a_bad_probe_wait_says_how(monkeypatch, value):
         Settings.from_env()
 
 
-def test_with_the_probe_off_a_framed_login_goes_straight_on(app, client, platform):
-    app.config["LTI_STORAGE_PROBE_MS"] = 0
-    resp = client.post("/lti/login", data={"iss": platform.issuer, "login_hint": "s",
+def _framed_login(app, client, platform):
+    return client.post("/lti/login", data={"iss": platform.issuer, "login_hint": "s",
                                            "target_link_uri": app.config["BASE_URL"] + "/lti/launch",
                                            "client_id": platform.client_id,
                                            "lti_deployment_id": platform.deployment_id},
                        headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Mode": "navigate"})
+
+
+def test_with_the_probe_off_a_framed_login_goes_straight_on(app, client, platform):
+    app.config["LTI_STORAGE_PROBE_MS"] = 0
+    resp = _framed_login(app, client, platform)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
     app.config["LTI_STORAGE_PROBE_MS"] = 600
-    probed = client.post("/lti/login", data={"iss": platform.issuer, "login_hint": "s",
-                                             "target_link_uri": app.config["BASE_URL"] + "/lti/launch",
-                                             "client_id": platform.client_id,
-                                             "lti_deployment_id": platform.deployment_id},
-                         headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Mode": "navigate"})
-    assert probed.status_code == 200 and "lti.capabilities" in probed.get_data(as_text=True) + _script(client)
-
-
-def _script(client):
-    return client.get("/static/lti_storage.js").get_data(as_text=True)
+    probed = _framed_login(app, client, platform)
+    script = client.get("/static/lti_storage.js").get_data(as_text=True)
+    assert probed.status_code == 200 and "lti.capabilities" in probed.get_data(as_text=True) + script
