@@ -18,6 +18,7 @@ from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, 
 from ..models.attempts import GRADED, IN_PROGRESS, SUBMITTED
 from ..models.base import utcnow
 from . import bank_store, exposure, grade_sync, grading
+from .case_progress import case_frontiers, is_last_of_case, reached
 from .launch_context import LaunchContext
 from .rows import adopt, commit_keeping_loaded, insert_unless_exists
 
@@ -199,34 +200,6 @@ def extend(attempt: Attempt) -> Attempt:
     return attempt
 
 
-def case_frontiers(attempt: Attempt) -> dict[str, int]:
-    """For each case study in the attempt, the case position the student has reached:
-    the first item of the case whose answer is not locked. Later items are not shown yet."""
-    by_case: dict[str, list] = {}
-    for item in attempt.items:
-        case = item.bank_item.definition.get("case")
-        if case:
-            by_case.setdefault(case["id"], []).append(item)
-    out = {}
-    for case_id, items in by_case.items():
-        items.sort(key=lambda i: i.bank_item.definition["case"].get("position") or 0)
-        current = next((i for i in items if i.locked_at is None), items[-1])
-        out[case_id] = current.bank_item.definition["case"].get("position") or 0
-    return out
-
-
-def reached(item: AttemptItem, frontiers: dict[str, int]) -> bool:
-    case = item.bank_item.definition.get("case")
-    return not case or (case.get("position") or 0) <= frontiers.get(case["id"], 0)
-
-
-def _is_last_of_case(item: AttemptItem, attempt: Attempt) -> bool:
-    case = item.bank_item.definition.get("case") or {}
-    pos = case.get("position") or 0
-    return not any((i.bank_item.definition.get("case") or {}).get("id") == case.get("id")
-                   and ((i.bank_item.definition["case"].get("position") or 0) > pos) for i in attempt.items)
-
-
 def lock(attempt: Attempt, position: int, response=None) -> AttemptItem:
     """Lock a case item's answer (the student moves on to the next part of the case).
 
@@ -245,7 +218,7 @@ def lock(attempt: Attempt, position: int, response=None) -> AttemptItem:
         return item  # a double click or a retried post
     if not reached(item, case_frontiers(attempt)):
         raise AttemptError(f"Question {position} comes later in the case; answer the earlier questions first.", 409)
-    if _is_last_of_case(item, attempt):
+    if is_last_of_case(item, attempt):
         raise AttemptError("The last question of a case stays open until you submit.", 409)
     if item.response is None and response is not None:
         save_response(attempt, position, item.response_seq + 1, response)

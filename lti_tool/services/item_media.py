@@ -6,7 +6,7 @@ from ..launch_token import LaunchToken
 from ..models import Assignment, Attempt, AttemptItem, BankItem, BankMedia
 from ..models.attempts import IN_PROGRESS
 from . import bank_store
-from .attempts import case_frontiers, reached
+from .case_progress import case_frontiers, reached
 
 
 def image_for(tok: LaunchToken, row_id: int, sha256: str) -> BankMedia | None:

@@ -15,7 +15,8 @@ from question_bank.types.bowtie import SLOTS as BOWTIE_SLOTS
 
 from ..models import Attempt
 from . import bank_store
-from .attempts import ALL_FRESH, case_frontiers, reached
+from .attempts import ALL_FRESH
+from .case_progress import case_frontiers, reached
 from .review import prefix_for
 
 

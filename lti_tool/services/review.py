@@ -12,7 +12,7 @@ from ..models import Attempt, AttemptItem
 from ..models.attempts import GRADED, IN_PROGRESS
 from ..models.base import utcnow
 from . import bank_store
-from .attempts import case_frontiers, reached
+from .case_progress import case_frontiers, reached
 
 
 def prefix_for(position: int) -> str:

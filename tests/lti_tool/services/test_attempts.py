@@ -6,7 +6,7 @@ import pytest
 from lti_tool.extensions import db
 from lti_tool.models import Attempt, AttemptItem, GradeSync, ResponseStep
 from lti_tool.models.base import utcnow
-from lti_tool.services import attempts
+from lti_tool.services import attempts, case_progress
 from lti_tool.services.bank_store import item_type
 
 
@@ -136,8 +136,8 @@ def test_answers_sent_with_the_submit_form_are_kept_in_one_commit(client, platfo
     aid = _launch_attempt(client, platform, app)
     with app.app_context():
         attempt = attempts.load(aid)
-        frontiers = attempts.case_frontiers(attempt)
-        open_items = [i for i in attempt.items if attempts.reached(i, frontiers)]
+        frontiers = case_progress.case_frontiers(attempt)
+        open_items = [i for i in attempt.items if case_progress.reached(i, frontiers)]
         assert len(open_items) >= 3
         responses = {i.position: item_type(i.bank_item).correct_response() for i in open_items}
         bad = open_items[0].position
