@@ -23,15 +23,10 @@ rationales) come back as warnings in the report. Defaults for what a foreign fil
 """
 from __future__ import annotations
 
-import html
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import defusedxml
-import defusedxml.ElementTree as DET
-import nh3
 
 Progress = Callable[[int, int], None]
 
@@ -163,38 +158,6 @@ def clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-_BLOCK_RE = re.compile(r"</?(p|div|br|li|ul|ol|h\d|tr|td|th|table|blockquote|pre|hr)\b[^>]*>", re.I)
-_IMG_RE = re.compile(r"<img\b[^>]*>", re.I)
-_ATTR_RE = re.compile(r'\b(src|alt)\s*=\s*("([^"]*)"|\'([^\']*)\'|([^\s>]+))', re.I)
-
-
-def images_in(markup: str | None) -> list[dict]:
-    """The <img> elements of some HTML: [{src, alt}]."""
-    out = []
-    for m in _IMG_RE.finditer(markup or ""):
-        attrs = {a.group(1).lower(): html.unescape(a.group(3) or a.group(4) or a.group(5) or "")
-                 for a in _ATTR_RE.finditer(m.group(0))}
-        out.append({"src": attrs.get("src", ""), "alt": clean(attrs.get("alt", ""))})
-    return out
-
-
-def html_to_text(markup: str | None) -> str:
-    """Question text in a foreign file is HTML; Rapport renders item text as plain text.
-
-    nh3 (the Ammonia sanitiser) with no allowed tags drops every tag, comment, script and
-    style body; block tags become spaces first so words do not run together; an image
-    becomes "[Image: alt]" so the reader knows something was there (the report says more).
-    """
-    s = _IMG_RE.sub(lambda m: " [Image: " + (images_in(m.group(0))[0]["alt"] or "no description") + "] ",
-                    markup or "")
-    s = _BLOCK_RE.sub(" ", s)
-    return clean(html.unescape(nh3.clean(s, tags=set())))
-
-
-def text_to_html(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 def parse_tags(values) -> dict[str, str]:
     """'topic:validation' -> {'topic': 'validation'}; other tags are ignored."""
     out: dict[str, str] = {}
@@ -242,63 +205,6 @@ def category_path(text: str) -> str | None:
     if parts and parts[0].startswith("Default for "):
         parts = parts[1:]
     return "/".join(parts) or None
-
-
-# --- XML with line numbers -------------------------------------------------
-
-class LineElement(ET.Element):
-    line = 0
-
-
-class _LineBuilder(ET.TreeBuilder):
-    parser: Any = None
-
-    def start(self, tag, attrs):
-        el = super().start(tag, attrs)
-        el.line = self.parser.parser.CurrentLineNumber
-        return el
-
-
-def parse_xml(data: bytes, file: str) -> ET.Element:
-    """Parse with defusedxml (no DTD entities, no external refs), keeping line numbers."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise FormatError(file, None, "file", f"larger than {MAX_IMPORT_BYTES} bytes")
-    builder = _LineBuilder(element_factory=LineElement)
-    parser = DET.DefusedXMLParser(target=builder, forbid_dtd=True)
-    builder.parser = parser
-    try:
-        parser.feed(data)
-        return parser.close()
-    except defusedxml.DTDForbidden as e:
-        raise FormatError(file, e.lineno if hasattr(e, "lineno") else _line(parser), "xml",
-                          "DTDs are not accepted (entity expansion and external entities are unsafe)")
-    except defusedxml.DefusedXmlException as e:
-        raise FormatError(file, _line(parser), "xml", f"unsafe XML rejected: {e}")
-    except ET.ParseError as e:
-        raise FormatError(file, e.position[0], "xml", f"not well-formed XML: {e}")
-    except LookupError as e:                       # <?xml encoding="TF-8"?>
-        raise FormatError(file, 1, "xml", f"the XML declaration names an {e}")
-    except (ValueError, RecursionError) as e:    # e.g. a NUL byte in a name: expat refuses
-        raise FormatError(file, _line(parser), "xml", f"not well-formed XML: {e}")
-
-
-def _line(parser) -> int | None:
-    try:
-        return parser.parser.CurrentLineNumber
-    except AttributeError:
-        return None
-
-
-def local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def line_of(el) -> int:
-    return getattr(el, "line", 0)
-
-
-def all_text(el) -> str:
-    return clean("".join(el.itertext())) if el is not None else ""
 
 
 # --- defaults, validation, the report ----------------------------------------

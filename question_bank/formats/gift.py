@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 
 from . import richtext
-from .common import (FormatError, Raw, category_path, clean, guard, html_to_text, letter_ids,
-                     list_tag, parse_tags, require, skip, techniques)
+from .common import (FormatError, Raw, category_path, clean, guard, letter_ids, list_tag, parse_tags, require,
+                     skip, techniques)
+from .richtext import html_to_text
 
 _ESC = {"\\:": "\ue000", "\\~": "\ue001", "\\=": "\ue002", "\\#": "\ue003",
         "\\{": "\ue004", "\\}": "\ue005", "\\\\": "\ue006"}

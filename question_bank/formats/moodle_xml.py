@@ -16,7 +16,7 @@ Import (a real Moodle question export):
   anything else             -> skipped and reported (no faithful equivalent: see _NO_EQUIVALENT)
 
 Per-answer <feedback> becomes the option's rationale; <generalfeedback> is kept on the item
-as general_feedback. HTML becomes text (common.html_to_text); an image becomes
+as general_feedback. HTML becomes text (richtext.html_to_text); an image becomes
 "[Image: alt]" and the report says whether the file carried it.
 
 Export: every type Moodle can hold (the ones above). Our extra fields travel as question tags
@@ -36,8 +36,10 @@ import html
 import re
 
 from . import richtext
-from .common import (FormatError, Raw, all_text, category_path, guard, html_to_text, images_in, letter_ids,
-                     line_of, list_tag, parse_tags, parse_xml, require, skip, techniques)
+from .common import (FormatError, Raw, category_path, guard, letter_ids, list_tag, parse_tags, require, skip,
+                     techniques)
+from .richtext import html_to_text, images_in
+from .xml_lines import all_text, line_of, parse_xml
 
 GRADING = {"ALL_OR_NOTHING": "all_or_nothing", "ABSOLUTE_POSITION": "by_position"}
 _GAP = re.compile(r"\[\[(\d+)\]\]")

@@ -7,7 +7,8 @@ import html
 import xml.etree.ElementTree as ET
 
 from . import richtext
-from .common import ExportResult, Skipped, item_tags, letter_ids, text_to_html
+from .common import ExportResult, Skipped, item_tags, letter_ids
+from .richtext import text_to_html
 from .moodle_xml import GRADING, MARK
 
 

@@ -31,6 +31,44 @@ from typing import Callable
 
 import nh3
 
+# -- HTML as plain text (the stem every item keeps beside its formatted stem_html) ------------
+
+def _collapse(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+_BLOCK_RE = re.compile(r"</?(p|div|br|li|ul|ol|h\d|tr|td|th|table|blockquote|pre|hr)\b[^>]*>", re.I)
+_IMG_RE = re.compile(r"<img\b[^>]*>", re.I)
+_ATTR_RE = re.compile(r'\b(src|alt)\s*=\s*("([^"]*)"|\'([^\']*)\'|([^\s>]+))', re.I)
+
+
+def images_in(markup: str | None) -> list[dict]:
+    """The <img> elements of some HTML: [{src, alt}]."""
+    out = []
+    for m in _IMG_RE.finditer(markup or ""):
+        attrs = {a.group(1).lower(): html.unescape(a.group(3) or a.group(4) or a.group(5) or "")
+                 for a in _ATTR_RE.finditer(m.group(0))}
+        out.append({"src": attrs.get("src", ""), "alt": _collapse(attrs.get("alt", ""))})
+    return out
+
+
+def html_to_text(markup: str | None) -> str:
+    """Question text in a foreign file is HTML; Rapport renders item text as plain text.
+
+    nh3 (the Ammonia sanitiser) with no allowed tags drops every tag, comment, script and
+    style body; block tags become spaces first so words do not run together; an image
+    becomes "[Image: alt]" so the reader knows something was there (the report says more).
+    """
+    s = _IMG_RE.sub(lambda m: " [Image: " + (images_in(m.group(0))[0]["alt"] or "no description") + "] ",
+                    markup or "")
+    s = _BLOCK_RE.sub(" ", s)
+    return _collapse(html.unescape(nh3.clean(s, tags=set())))
+
+
+def text_to_html(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
 TAGS = {"p", "br", "strong", "b", "em", "i", "u", "sub", "sup", "ul", "ol", "li", "code", "pre",
         "blockquote", "table", "caption", "thead", "tbody", "tr", "th", "td", "img"}
 ATTRIBUTES = {"img": {"src", "alt", "width", "height"}, "th": {"scope", "colspan", "rowspan"},
@@ -143,7 +181,6 @@ def attach(d: dict, safe_html: str | None) -> None:
     HTML (so every format that carries the HTML gives back the same stem)."""
     if not safe_html:
         return
-    from .common import html_to_text
     d["stem"] = html_to_text(safe_html.replace(f'alt="{NO_ALT}"', 'alt=""'))
     d["stem_html"] = safe_html
     if media_in(safe_html):

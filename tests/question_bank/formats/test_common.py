@@ -3,7 +3,8 @@ import pytest
 
 from question_bank.bank import BankError, item_from_dict
 from question_bank.formats import detect_format, import_bytes
-from question_bank.formats.common import category_path, html_to_text, lint_imported
+from question_bank.formats.common import category_path, lint_imported
+from question_bank.formats.richtext import html_to_text
 from tests.question_bank.formats.files import roundtrip_items  # noqa: F401 (fixture)
 
 
