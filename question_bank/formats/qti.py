@@ -32,7 +32,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from . import richtext
-from .common import FormatError, Raw, clean, guard, line_of, local, parse_xml, require
+from .common import FormatError, Raw, clean, guard, require
+from .xml_lines import line_of, local, parse_xml
 
 NS3 = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 NS21 = "http://www.imsglobal.org/xsd/imsqti_v2p1"

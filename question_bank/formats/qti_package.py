@@ -11,7 +11,8 @@ import zipfile
 import zlib
 
 from . import richtext
-from .common import MAX_IMPORT_BYTES, FormatError, guard, line_of, local, parse_xml, require, skip, slug
+from .common import MAX_IMPORT_BYTES, FormatError, guard, require, skip, slug
+from .xml_lines import line_of, local, parse_xml
 from .qti import MAX_MEMBERS, MAX_RATIO, MAX_UNZIPPED, _normalise, _read_item, _sections
 
 
