@@ -4,7 +4,7 @@ from werkzeug.exceptions import HTTPException
 
 from .launch_token import TokenError
 from .lti import LaunchError
-from .services.attempts import AttemptError
+from .services.attempt_error import AttemptError
 from question_bank.selection import SelectionError
 
 

@@ -14,16 +14,17 @@ import random
 from question_bank import selection
 from question_bank.adaptive import Ability, CatSettings, build_units, estimate, is_correct, next_unit, stop_reason
 from question_bank.habits import items_with_habit
-from question_bank.types import get_type
 
 from ..extensions import db
 from ..metrics import note_attempt
-from ..models import Assignment, Attempt, AttemptItem, BankItem, ResourceLink, ResponseStep
+from ..models import Assignment, Attempt, AttemptItem, BankItem, ResponseStep
 from ..models.attempts import GRADED, IN_PROGRESS
 from ..models.base import utcnow
-from . import bank_store, calibration, grade_sync, mastery
-from .attempts import AttemptError
+from . import bank_store, calibration, grade_sync, mastery, worked_examples
+from .attempt_error import AttemptError
+from .presentation import start_state
 from .rows import commit_keeping_loaded, insert_unless_exists
+from .seen import served_items
 
 DEFAULTS = {"min_items": 5, "max_items": 25, "se_target": 0.45, "grade": "completion"}
 GRADE_LABELS = {"completion": "Completion (full points for finishing a session)",
@@ -59,20 +60,9 @@ def _pool(assignment: Assignment, context_id: int, focus: str | None, exclude=()
     return build_units(items, difficulty), sections, row_ids, difficulty
 
 
-def seen_items(user_id: int, context_id: int, before_attempt: int = 0) -> frozenset[str]:
-    """Items this student was served in this course (other than in `before_attempt`)."""
-    q = (db.select(BankItem.item_id).join(AttemptItem, AttemptItem.bank_item_id == BankItem.id)
-         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-         .join(Assignment, Assignment.id == Attempt.assignment_id)
-         .join(ResourceLink, ResourceLink.id == Assignment.resource_link_id)
-         .where(Attempt.user_id == user_id, ResourceLink.context_id == context_id, Attempt.id != before_attempt))
-    return frozenset(db.session.execute(q).scalars())
-
-
 def _seen_or_shown(user_id: int, context_id: int, attempt_id: int) -> frozenset[str]:
     """Served in this course before, or shown with its key as a study-plan worked example."""
-    from .study_plan import shown_examples  # study_plan starts sessions through this module
-    return seen_items(user_id, context_id, attempt_id) | shown_examples(user_id, context_id)
+    return served_items(user_id, context_id, attempt_id) | worked_examples.shown(user_id, context_id)
 
 
 def _exposure(assignment_id: int) -> tuple[dict[str, int], int]:
@@ -113,10 +103,8 @@ def begin(attempt_id: int, assignment: Assignment, user_id: int, context_id: int
 
 
 def _add_unit(attempt_id: int, position: int, unit, row_ids: dict, rng: random.Random, shuffle: bool) -> None:
-    from .attempts import _AS_WRITTEN
     for offset, item in enumerate(unit.items):
-        as_written = not shuffle and item.type != "ordered_response"
-        state = get_type(item.type)(item.definition).start(_AS_WRITTEN if as_written else rng)
+        state = start_state(item, shuffle, rng)
         db.session.execute(insert_unless_exists(AttemptItem).values(
             attempt_id=attempt_id, position=position + offset, bank_item_id=row_ids[item.id], presentation=state,
             response=None, response_seq=0, points=None, max_points=None, score_parts=None))

@@ -10,23 +10,18 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from question_bank import selection
-from question_bank.types import get_type
 
 from ..extensions import db
 from ..metrics import note_attempt
 from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, ResourceLink, ResponseStep
 from ..models.attempts import GRADED, IN_PROGRESS, SUBMITTED
 from ..models.base import utcnow
-from . import bank_store, exposure, grade_sync, grading
+from . import adaptive, bank_store, exposure, grade_sync, grading
+from .attempt_error import AttemptError  # noqa: F401 (callers import it from here too)
 from .case_progress import case_frontiers, is_last_of_case, reached
 from .launch_context import LaunchContext
+from .presentation import start_state
 from .rows import adopt, commit_keeping_loaded, insert_unless_exists
-
-
-class AttemptError(Exception):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 @dataclass
@@ -110,7 +105,6 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
         return None
     note_attempt(db.session, "started")
     if assignment.is_adaptive:  # one unit now, the rest as the student answers (services/adaptive.py)
-        from . import adaptive
         adaptive.begin(attempt_id, assignment, lc.user.id, lc.context.id, secret,
                        focus=getattr(lc, "focus", None), exclude=getattr(lc, "exclude", ()))
         return adopt(Attempt(id=attempt_id, **values))
@@ -126,8 +120,7 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
     for position, item_id in enumerate(drawn, start=1):
         item = by_id[item_id]
         # "Shuffle the answer options" off: options as written, except where the order is the answer.
-        as_written = not assignment.shuffle_options and item.type != "ordered_response"
-        state = get_type(item.type)(item.definition).start(_AS_WRITTEN if as_written else rng)
+        state = start_state(item, assignment.shuffle_options, rng)
         rows.append(dict(attempt_id=attempt_id, position=position, bank_item_id=row_ids[item_id],
                          presentation=state, response=None, response_seq=0, points=None, max_points=None,
                          score_parts=None))
@@ -137,14 +130,6 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
     return adopt(Attempt(id=attempt_id, **values))
 
 
-class _AsWritten(random.Random):
-    """An RNG whose shuffle keeps the order: items start with their options as the author wrote them."""
-
-    def shuffle(self, x):
-        return None
-
-
-_AS_WRITTEN = _AsWritten(0)
 def time_limit_minutes(assignment: Assignment, acc: Accommodation | None) -> float | None:
     """The student's time limit, accommodation included; None when untimed."""
     if not assignment.time_limit_minutes:

@@ -3,19 +3,17 @@ written explanation (question_bank/habits.yaml), two worked examples from the ba
 has not seen, and a one-click targeted practice set (an adaptive session on that habit)."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
-from question_bank.habits import Habit, explanations, items_with_habit
+from question_bank.habits import Habit, explanations
 
 from ..extensions import db
 from ..models import Attempt, BankItem, User
 from ..models.attempts import IN_PROGRESS
-from . import adaptive, bank_store, mastery
-from .attempts import AttemptError, start_or_resume
+from . import bank_store, mastery, worked_examples
+from .attempt_error import AttemptError
+from .attempts import start_or_resume
 from .launches import context_for
-
-EXAMPLES = 2
 
 
 @dataclass
@@ -40,24 +38,8 @@ class Plan:
     bands: list
 
 
-def _rank(user_id: int, item_id: str) -> str:
-    """A stable, per-student order: the same examples on every visit until the student sees them."""
-    return hashlib.sha256(f"{user_id}:{item_id}".encode()).hexdigest()
-
-
-def _example_items(technique: str, user_id: int, context_id: int, seen=None) -> list:
-    """The bank Items the plan shows as worked examples of this habit (stable until seen)."""
-    items, _ = bank_store.drawable(None)
-    visible = set(bank_store.visible_collections(context_id)) | {"bundled"}
-    seen = adaptive.seen_items(user_id, context_id) if seen is None else seen
-    pool = [i for i in items_with_habit(items, technique) if i.collection in visible and not i.case_study
-            and i.id not in seen and i.type in ("multiple_choice", "select_all", "select_n")]
-    pool.sort(key=lambda i: (i.type != "multiple_choice", _rank(user_id, i.id)))
-    return pool[:EXAMPLES]
-
-
 def examples_for(technique: str, user_id: int, context_id: int) -> list[WorkedExample]:
-    chosen = _example_items(technique, user_id, context_id)
+    chosen = worked_examples.example_items(technique, user_id, context_id)
     rows = {r.item_id: r for r in db.session.execute(db.select(BankItem).where(
         BankItem.item_id.in_([i.id for i in chosen]), BankItem.current.is_(True))).scalars()}
     out = []
@@ -73,21 +55,6 @@ def examples_for(technique: str, user_id: int, context_id: int) -> list[WorkedEx
     return out
 
 
-def example_ids(technique: str, user_id: int, context_id: int, seen=None) -> set[str]:
-    return {i.id for i in _example_items(technique, user_id, context_id, seen)}
-
-
-def shown_examples(user_id: int, context_id: int) -> set[str]:
-    """The worked examples the student's study plan shows now (keys and rationales on view):
-    adaptive sessions treat them as seen, and targeted sets never serve them."""
-    history = mastery.answers(user_id, context_id)[user_id]
-    habits = mastery.habits(history)
-    if not habits:
-        return set()
-    seen = adaptive.seen_items(user_id, context_id)
-    return {i for h in habits for i in example_ids(h.technique, user_id, context_id, seen)}
-
-
 def plan_for(user_id: int, context_id: int) -> Plan:
     history = mastery.answers(user_id, context_id)[user_id]
     habits = mastery.habits(history)
@@ -100,7 +67,7 @@ def start_targeted(attempt: Attempt, technique: str, user_id: int, context_id: i
     if technique not in explanations():
         raise AttemptError("There is no practice set for that habit.", 400)
     return start_session(attempt, user_id, context_id, role, secret, focus=technique,
-                         exclude=example_ids(technique, user_id, context_id))
+                         exclude=worked_examples.example_ids(technique, user_id, context_id))
 
 
 def start_session(attempt: Attempt, user_id: int, context_id: int, role: str, secret: str,

@@ -253,14 +253,14 @@ def test_a_malformed_answer_is_named_and_nothing_is_recorded(client, platform, a
 
 
 def test_worked_examples_shown_in_the_plan_are_not_served_in_later_sessions(client, platform, app):
-    from lti_tool.services import study_plan
+    from lti_tool.services import worked_examples
     adaptive_link(client, platform, app, max_items=40, se_target=0.05)
     aid, lt = start(client, platform)
     run_session(client, app, aid, lt, habit="false-reassurance")
     assert 'class="worked-example"' in client.get(f"/practice/{aid}/plan?lt={lt}").get_data(as_text=True)
     with app.app_context():
         a = db.session.get(Attempt, aid)
-        shown = study_plan.shown_examples(a.user_id, a.assignment.resource_link.context_id)
+        shown = worked_examples.shown(a.user_id, a.assignment.resource_link.context_id)
         a.assignment.adaptive = dict(a.assignment.adaptive, max_items=15)
         db.session.commit()
     assert len(shown) >= 2
