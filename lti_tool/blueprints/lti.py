@@ -9,7 +9,7 @@ from ..lti.errors import StorageCheckNeeded
 from ..lti.keys import ensure_key, public_jwks
 from ..lti.launch import validate_launch
 from ..lti.tool_config import unverified_issuer_and_client
-from ..lti.login import login_redirect
+from ..lti.login import forget_state, login_redirect
 from ..services import assignments, deep_links, registrations
 from ..services.launches import open_launch
 
@@ -54,7 +54,7 @@ def login():
                                timeout_ms=current_app.config["LTI_STORAGE_PROBE_MS"])
     try:
         return login_redirect(launch_url(), current_app.config["LAUNCH_STATE_TTL"], params,
-                              storage_page=_storage_login_page)
+                              storage_page=_storage_login_page, cookies=request.cookies)
     except LaunchError as exc:
         registrations.note_launch_error(params.get("iss"), params.get("client_id"), exc.message)
         raise
@@ -75,6 +75,11 @@ def launch():
     except LaunchError as exc:
         registrations.note_launch_error(*unverified_issuer_and_client(request.form.get("id_token")), exc.message)
         raise
+    return forget_state(_after_launch(data, conf), request.form["state"])
+
+
+def _after_launch(data, conf):
+    """Where a validated launch goes: deep linking, the staff pages or the student's attempt."""
     if data.message_type == "LtiDeepLinkingRequest":
         session = deep_links.begin(data)
         return redirect(url_for("instructor.deep_link_page", dl=deep_links.issue(session)), code=303)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -15,6 +16,10 @@ from .tool_config import DatabaseToolConf, check_login_deployment
 
 STATE_COOKIE = "rapport-lti-state"
 COOKIE_PREFIX = "lti1p3-"  # what pylti1p3's cookie service puts before every name
+# Logins a browser may have pending at once (tabs opened together). Each holds a ~70-byte cookie
+# for the state's TTL; without a cap, ~100 launches in 10 minutes outgrow a server's 8 KB headers.
+MAX_PENDING_LOGINS = 8
+_COOKIE_ATTRS = dict(path="/", secure=True, httponly=True, samesite="None", partitioned=True)
 
 
 # lti_storage_target: "_parent" or the name of a sibling frame (Canvas: post_message_forwarding).
@@ -23,6 +28,30 @@ _FRAME_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 def state_cookie(state: str) -> str:
     return f"{STATE_COOKIE}-{state}"
+
+
+def pending_state_cookies(cookies) -> dict[str, int]:
+    """This browser's state cookies and when each login set them (0 for cookies of older releases)."""
+    ours = {}
+    for name, value in cookies.items():
+        if name.startswith(COOKIE_PREFIX + STATE_COOKIE + "-"):
+            ours[name] = int(value) if value.isdigit() else 0
+    return ours
+
+
+def forget_state(response, state: str):
+    """A launch consumed `state`: its cookie has done its job."""
+    response.delete_cookie(COOKIE_PREFIX + state_cookie(state), **_COOKIE_ATTRS)
+    return response
+
+
+def _remember_state(response, state: str, ttl: int, cookies):
+    """Set this login's cookie; expire the oldest pending ones beyond MAX_PENDING_LOGINS."""
+    pending = pending_state_cookies(cookies)
+    for name in sorted(pending, key=pending.get)[:max(0, len(pending) - MAX_PENDING_LOGINS + 1)]:
+        response.delete_cookie(name, **_COOKIE_ATTRS)
+    response.set_cookie(COOKIE_PREFIX + state_cookie(state), str(int(time.time())), max_age=ttl, **_COOKIE_ATTRS)
+    return response
 
 
 def storage_key(state: str) -> str:
@@ -105,7 +134,7 @@ class _Login(FlaskOIDCLogin):
         return url
 
 
-def login_redirect(launch_url: str, state_ttl: int, request_data: dict, storage_page=None):
+def login_redirect(launch_url: str, state_ttl: int, request_data: dict, storage_page=None, cookies=None):
     """Validate a login initiation and return the Flask response: a redirect to the platform,
     or, when the login names an lti_storage_target, `storage_page(StorageLogin)` (a page that
     stores the state's secret in the platform, then goes on to the platform)."""
@@ -123,9 +152,7 @@ def login_redirect(launch_url: str, state_ttl: int, request_data: dict, storage_
             response = storage_page(login.storage)
         # Partitioned (CHIPS), so browsers that block third-party cookies still keep it inside the LMS
         # frame; Secure, which browsers also accept from http://localhost and 127.0.0.1.
-        response.set_cookie(COOKIE_PREFIX + state_cookie(login.state), "1", max_age=state_ttl, path="/",
-                            secure=True, httponly=True, samesite="None", partitioned=True)
-        return response
+        return _remember_state(response, login.state, state_ttl, cookies or {})
     except OIDCException as exc:
         if "registration" in str(exc).lower():
             raise LaunchError(

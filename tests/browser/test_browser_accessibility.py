@@ -41,7 +41,7 @@ def test_axe_attempt_review_and_instructor_pages(app, every_type, browser, axe_s
 
     frame.get_by_label("I am ready to submit").check()
     frame.get_by_role("button", name="Submit answers").click()
-    wait_for_url(page, frame, "/review")
+    frame = wait_for_url(page, frame, "/review")
     frame.locator("#by-question").wait_for()
     assert frame.locator(".rationale").count() > 10, "the review should show rationales"
     found = run_axe(frame, axe_source)

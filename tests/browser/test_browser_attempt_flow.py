@@ -36,7 +36,7 @@ def test_reload_mid_attempt_keeps_every_answer(app, every_type, browser):
     # and the whole attempt grades as fully right
     frame.get_by_label("I am ready to submit").check()
     frame.get_by_role("button", name="Submit answers").click()
-    wait_for_url(page, frame, "/review")
+    frame = wait_for_url(page, frame, "/review")
     assert "100%" in frame.locator("#score").inner_text()
 
 
@@ -57,7 +57,7 @@ def test_timer_expiry_submits_the_page_itself(app, live, browser):
     answer_with_pointer(frame, pairs)
     wait_saved(frame)
     # No click on Submit: the page submits itself when the time is up.
-    wait_for_url(page, frame, "/review", timeout=20)
+    frame = wait_for_url(page, frame, "/review", timeout=20)
     frame.locator("#score").wait_for()
     assert "when time ran out" in frame.locator("main").inner_text()
     with app.app_context():
@@ -76,7 +76,7 @@ def test_double_click_on_submit_makes_one_submission(app, live, browser):
     answer_with_pointer(frame, {p for p in correct_pairs(app, attempt_id) if p[0] in ("q1", "q2")})
     frame.get_by_label("I am ready to submit").check()
     frame.get_by_role("button", name="Submit answers").dblclick()
-    wait_for_url(page, frame, "/review")
+    frame = wait_for_url(page, frame, "/review")
     frame.locator("#score").wait_for()
     assert len(posts) == 1, posts
     assert _deliveries(app, attempt_id) == 1

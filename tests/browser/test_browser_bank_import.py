@@ -19,7 +19,7 @@ def test_import_check_then_import_with_the_keyboard(app, live, browser, axe_sour
     page = browser.new_page()
     frame = launch_in_lms(page, live, role="instructor", path_part="/instructor/")
     frame.get_by_role("link", name="Import and export").click()
-    wait_for_url(page, frame, "/instructor/bank/")
+    frame = wait_for_url(page, frame, "/instructor/bank/")
     bank_url = frame.url
     assert run_axe(frame, axe_source) == []
     frame.get_by_label("File (Moodle XML, GIFT or QTI; at most 2 MB)").set_input_files(str(FIXTURE))

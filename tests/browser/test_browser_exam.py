@@ -122,7 +122,7 @@ def test_start_page_then_one_question_per_page_with_navigator_flags_and_resume(a
     assert "Question 1" in frame.locator("#flagged").inner_text()
     frame.get_by_label("I am ready to submit").check()
     frame.get_by_role("button", name="Submit answers").click()
-    wait_for_url(page, frame, "/review")
+    frame = wait_for_url(page, frame, "/review")
     assert "100%" in frame.locator("#score").inner_text()
     # The review's labels: a distractor the student rightly left unticked is not "Incorrect".
     tags = frame.locator(".feedback .tag").all_inner_texts()

@@ -108,7 +108,7 @@ def test_time_warnings_show_more_time_can_be_added_and_another_attempt_starts_at
     frame.locator("#nav-submit").click()
     frame.get_by_label("I am ready to submit").check()
     frame.get_by_role("button", name="Submit answers").click()
-    wait_for_url(page, frame, "/review")
+    frame = wait_for_url(page, frame, "/review")
     frame.get_by_role("button", name="Start another attempt").click()
     frame = tool_frame(page)
     frame.locator("#start-button").wait_for()

@@ -22,7 +22,7 @@ def test_gradebook_status_through_an_outage(app, live, browser, axe_source):
     aid = attempt_id_of(frame.url)
     answer_and_submit(app, aid, 6)
     frame.goto(frame.url)  # the attempt is submitted: the page shows the results
-    wait_for_url(page, frame, "/review")
+    frame = wait_for_url(page, frame, "/review")
     status = frame.locator("#gradebook-status")
     assert "Waiting to reach your gradebook" in status.inner_text()
     assert run_axe(frame, axe_source) == []
@@ -33,7 +33,7 @@ def test_gradebook_status_through_an_outage(app, live, browser, axe_source):
     page.goto(live["lms_url"] + "/")
     page.get_by_role("link", name="Launch as instructor").click()
     frame = tool_frame(page)
-    wait_for_url(page, frame, "/instructor/")
+    frame = wait_for_url(page, frame, "/instructor/")
     outage = frame.locator(".outage")
     assert outage.count() == 1
     text = outage.inner_text()

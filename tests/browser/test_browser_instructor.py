@@ -45,7 +45,7 @@ def test_builder_by_keyboard_then_results_and_analysis(app, live, browser, axe_s
     page.goto(live["lms_url"] + "/")
     page.get_by_role("link", name="Add a Rapport activity (deep linking)").click()
     frame = tool_frame(page)
-    wait_for_url(page, frame, "/instructor/deep-link")
+    frame = wait_for_url(page, frame, "/instructor/deep-link")
     assert run_axe(frame, axe_source) == []
     builder_url = frame.url
     screenshots(browser, builder_url, "builder", SHOTS)
@@ -80,7 +80,7 @@ def test_builder_by_keyboard_then_results_and_analysis(app, live, browser, axe_s
     page.goto(live["lms_url"] + "/")
     page.get_by_role("link", name="Open Week 6: keyboard-built check as the instructor").click()
     frame = tool_frame(page)
-    wait_for_url(page, frame, "/instructor/")
+    frame = wait_for_url(page, frame, "/instructor/")
     frame.wait_for_selector("text=Sam Student")
     assert run_axe(frame, axe_source) == []
     results_url = frame.url
@@ -89,7 +89,7 @@ def test_builder_by_keyboard_then_results_and_analysis(app, live, browser, axe_s
     assert narrow["scroll"] <= narrow["width"] and not narrow["wide"], narrow
     f = _tab_to(page, frame, lambda f: f["tag"] == "a" and f["text"] == "Item analysis")
     page.keyboard.press("Enter")
-    wait_for_url(page, frame, "/instructor/analysis")
+    frame = wait_for_url(page, frame, "/instructor/analysis")
     assert "Not enough data yet" in frame.inner_text("main")
     assert run_axe(frame, axe_source) == []
     analysis_url = frame.url

@@ -125,7 +125,7 @@ def test_every_item_type_by_keyboard_alone(app, every_type, browser):
     assert page.evaluate("document.activeElement.textContent") == "Launch as student"
     page.keyboard.press("Enter")
     frame = tool_frame(page)
-    wait_for_url(page, frame, "/attempt/")
+    frame = wait_for_url(page, frame, "/attempt/")
     # The start page: Tab to Start, Enter.
     for _ in range(40):
         page.keyboard.press("Tab")
@@ -159,7 +159,7 @@ def test_every_item_type_by_keyboard_alone(app, every_type, browser):
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    wait_for_url(page, frame, "/review")
+    frame = wait_for_url(page, frame, "/review")
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.state == "graded" and attempt.points == attempt.max_points > 0

@@ -71,7 +71,7 @@ def test_frame_messages_go_to_the_lms_origin_and_bring_a_new_page_into_view(app,
     before = len(_messages(page, "lti.scrollToTop"))
     frame.evaluate("() => document.getElementById('submit-button').click()")
     frame = tool_frame(page)
-    wait_for_url(page, frame, "/review")
+    frame = wait_for_url(page, frame, "/review")
     page.wait_for_function(f"() => window.ltiMessages.filter(m => m.subject === 'lti.scrollToTop').length > {before}")
     assert abs(_frame_top(page)) <= 2
     page.close()

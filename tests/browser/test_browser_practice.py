@@ -82,14 +82,14 @@ def test_adaptive_practice_pages_in_the_browser(app, live, browser, axe_source, 
             page.wait_for_timeout(100)
         err = frame.locator("#answer-error")
         assert not err.count(), f"question {position} ({kind}): {err.inner_text()}"
-    wait_for_url(page, frame, "/mastery")
+    frame = wait_for_url(page, frame, "/mastery")
     assert frame.get_by_role("heading", name="Mastery by topic").is_visible()
     assert frame.locator(".mastery-item").count() >= 1
     assert run_axe(frame, axe_source) == [], "mastery page"
     screenshots(browser, frame.url, "practice-mastery", shots)
 
     frame.get_by_role("link", name="Your study plan").click()
-    wait_for_url(page, frame, "/plan")
+    frame = wait_for_url(page, frame, "/plan")
     assert run_axe(frame, axe_source) == [], "study plan page"
     screenshots(browser, frame.url, "practice-plan", shots)
     for width in (390, 320):
@@ -98,7 +98,7 @@ def test_adaptive_practice_pages_in_the_browser(app, live, browser, axe_source, 
 
     frame = launch_in_lms(page, live, role="instructor", path_part="/instructor/")
     frame.get_by_role("link", name="Mastery", exact=True).click()
-    wait_for_url(page, frame, "/instructor/mastery")
+    frame = wait_for_url(page, frame, "/instructor/mastery")
     assert frame.get_by_role("heading", name="Class mastery").is_visible()
     assert run_axe(frame, axe_source) == [], "class mastery page"
     screenshots(browser, frame.url, "instructor-mastery", shots)

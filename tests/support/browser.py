@@ -36,9 +36,9 @@ def run_axe(target, source: str) -> list[dict]:
              "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
 
 
-def tool_frame(page):
+def tool_frame(page, timeout: float = 30):
     """The practice LMS's iframe (name="tool") once it shows a Rapport page."""
-    deadline = time.time() + 15
+    deadline = time.time() + timeout
     while time.time() < deadline:
         frame = page.frame(name="tool")
         if frame is not None and frame.url.startswith("http://127.0.0.1"):
@@ -48,12 +48,21 @@ def tool_frame(page):
 
 
 def wait_for_url(page, frame, part: str, timeout: float = 30):
-    # A launch is several hops (login, platform storage, the LMS, launch): give a loaded machine time.
-    deadline = time.time() + timeout
-    while part not in frame.url and time.time() < deadline:
+    """Until the frame shows a URL containing `part`; returns the frame as it is then.
+
+    A launch hops between the LMS's site and Rapport's, so Chromium moves the iframe between
+    renderer processes; Playwright may then hand out a new Frame object for the same iframe
+    while the old one keeps its last URL. So look the iframe up by name on every poll."""
+    name = frame.name
+    deadline = time.time() + timeout  # several hops (login, platform storage, the LMS, launch) on a loaded machine
+    while True:
+        live = (page.frame(name=name) if name else None) or frame
+        if part in live.url or time.time() >= deadline:
+            break
         page.wait_for_timeout(100)
-    assert part in frame.url, frame.url
-    frame.wait_for_load_state()
+    assert part in live.url, live.url
+    live.wait_for_load_state()
+    return live
 
 
 def launch_in_lms(page, live, role="student", path_part="/attempt/", start=True):
@@ -62,8 +71,7 @@ def launch_in_lms(page, live, role="student", path_part="/attempt/", start=True)
     A student lands on the attempt's start page; with `start` the helper presses Start too."""
     page.goto(live["lms_url"] + "/")
     page.get_by_role("link", name=f"Launch as {role}").click()
-    frame = tool_frame(page)
-    wait_for_url(page, frame, path_part)
+    frame = wait_for_url(page, tool_frame(page), path_part)
     if start and role == "student":
         press_start(frame)
     return frame

@@ -179,3 +179,27 @@ def test_a_flood_of_unknown_kids_refetches_the_key_set_once_per_interval(app, cl
     token = platform.sign(platform.claims(nonce), key=new, kid="rotated-later")
     assert client.post("/lti/launch", data={"id_token": token, "state": state}).status_code == 303
     assert platform.jwks_fetches == fetched + 2
+
+
+def _state_cookies(client) -> list[str]:
+    return [c.key for c in client._cookies.values() if c.key.startswith("lti1p3-rapport-lti-state-")]
+
+
+def test_a_launch_expires_the_state_cookie_it_consumed(client, platform):
+    platform.launch(client)
+    assert _state_cookies(client) == []
+
+
+def test_many_launches_in_one_browser_keep_its_cookie_header_small(client, platform):
+    """One browser launching again and again inside the state TTL (a student reopening the
+    activity) must not pile up a cookie per login until the server refuses the headers (431)."""
+    for _ in range(60):
+        resp, _, _ = platform.launch(client)
+        assert resp.status_code == 303
+    assert _state_cookies(client) == []
+    # Logins abandoned before their launch (closed tabs) are capped, oldest expired first.
+    states = [platform.login(client)[0] for _ in range(30)]
+    kept = _state_cookies(client)
+    assert len(kept) <= 8
+    assert f"lti1p3-rapport-lti-state-{states[-1]}" in kept
+    assert f"lti1p3-rapport-lti-state-{states[0]}" not in kept
