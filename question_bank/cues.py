@@ -318,3 +318,56 @@ def figures(bank) -> dict:
         "key_positions": key_positions(items),
         "written_in_key_order": [it.id for it in items if written_in_key_order(it)],
     }
+
+
+# Distractor stock and key shapes (the blind review of December 2026): a bank whose distractors
+# rotate through a few shapes, and whose key is nearly always "reflect the feeling, then ask",
+# can be passed by shape. These figures count the shapes; they are reported, not held to a limit.
+# Keys of the reflect-and-explore family: a reply that names the client's feeling or content and
+# invites more. Other keys (limits, safety, information, silence, presenting reality...) are not.
+REFLECT_EXPLORE = frozenset({"reflection", "open-ended-question", "validation", "empathy", "exploring",
+                             "acknowledging", "restating"})
+REASSURING = re.compile(
+    r"\b(i'm sure|i am sure|don't worry|do not worry|try not to worry|no need to worry|everything will|"
+    r"it will (all )?be (fine|okay|ok|all right)|you'll be (fine|okay|ok)|i'm certain|nothing to worry|"
+    r"you'll see|i promise)\b", re.I)
+TECHNIQUE_SHARE_LIMIT = 0.15  # the review's aim: no one distractor technique over about 15%
+
+
+def _reflect_and_ask(text) -> bool:
+    t = plain(text)
+    return (opens_reflectively(t) or names_feeling(t)) and "?" in t
+
+
+def technique_figures(items) -> dict:
+    """Technique tags of multiple-choice distractors and keys, and the shapes of their wording."""
+    from collections import Counter
+    mc = [it for it in items if it.type == "multiple_choice"]
+    distractors, keys, all_distractors = Counter(), Counter(), Counter()
+    shapes = Counter()
+    key_reflect_ask = 0
+    for it in items:
+        for choices, keyed in _choice_groups(it):
+            all_distractors.update(c.get("technique") for c in choices if c.get("id") not in keyed)
+    for it in mc:
+        d = it.definition
+        for o in d.get("options") or []:
+            t = plain(o.get("text"))
+            if o.get("id") == d.get("key"):
+                keys[o.get("technique")] += 1
+                key_reflect_ask += _reflect_and_ask(t)
+                continue
+            distractors[o.get("technique")] += 1
+            shapes["opens like a reflection, then 'but'"] += opens_reflectively(t) and bool(re.search(r"\bbut\b", t, re.I))
+            shapes["opens with 'Why'"] += bool(re.match(r"why\b", t, re.I))
+            shapes["reassuring wording ('I'm sure', 'don't worry'...)"] += bool(REASSURING.search(t))
+    n_mc = len(mc)
+    return {
+        "mc_items": n_mc,
+        "distractors": distractors,
+        "all_distractors": all_distractors,
+        "keys": keys,
+        "shapes": shapes,
+        "key_reflect_explore": sum(v for k, v in keys.items() if k in REFLECT_EXPLORE),
+        "key_reflect_and_ask": key_reflect_ask,
+    }

@@ -119,6 +119,29 @@ def cue_report(bank) -> str:
     return "\n".join(lines)
 
 
+def technique_report(bank) -> str:
+    f = cues.technique_figures(list(bank.items.values()))
+    n_d, n_mc = sum(f["distractors"].values()), f["mc_items"]
+    share = lambda n, total: f"{n / total:.0%}" if total else "0%"
+    top = ", ".join(f"{t} {n} ({share(n, n_d)})" for t, n in f["distractors"].most_common(6))
+    n_all = sum(f["all_distractors"].values())
+    fr = f["all_distractors"].get("false-reassurance", 0)
+    keys = ", ".join(f"{t} {n}" for t, n in f["keys"].most_common(8))
+    lines = [
+        f"Techniques (aim: no distractor technique over {cues.TECHNIQUE_SHARE_LIMIT:.0%} of multiple-choice "
+        f"distractors; reflect-and-explore keys in under half of multiple-choice items)",
+        f"  multiple-choice distractors: {n_d}; most used: {top}",
+        f"  false reassurance: {f['distractors'].get('false-reassurance', 0)} multiple-choice distractors, "
+        f"{fr} of {n_all} distractors of all types",
+        "  distractor wording: " + ", ".join(f"{k} {v}" for k, v in f["shapes"].items()),
+        f"  multiple-choice keys: {keys}",
+        f"  keys of the reflect-and-explore family ({', '.join(sorted(cues.REFLECT_EXPLORE))}): "
+        f"{f['key_reflect_explore']} of {n_mc} ({share(f['key_reflect_explore'], n_mc)}); "
+        f"keys that name a feeling and ask a question: {f['key_reflect_and_ask']} ({share(f['key_reflect_and_ask'], n_mc)})",
+    ]
+    return "\n".join(lines)
+
+
 def settings_report(bank) -> str:
     counts = settings(bank)
     width = max(map(len, counts)) + 1
@@ -151,6 +174,7 @@ def report(bank) -> str:
         f"NGN types: {cov['ngn_count']} ({cov['ngn_share']:.0%})",
         settings_report(bank),
         cue_report(bank),
+        technique_report(bank),
     ]
     return "\n\n".join(parts)
 

@@ -36,3 +36,25 @@ def test_settings_are_found_in_stems_and_case_stimulus(tmp_path):
     p.write_text(yaml.safe_dump(d))
     counts = settings(load_bank([p]))
     assert counts["telehealth"] == 1 and counts["child under 14"] == 1 and counts["adolescent 14-17"] == 0
+
+
+def test_technique_figures_count_distractor_tags_key_family_and_wording(fixture_bank):
+    from question_bank import cues
+    f = cues.technique_figures(list(fixture_bank.items.values()))
+    # fx-mc: a giving-advice, c false-reassurance ("It sounds hard, but..."), d why-question; key b validation
+    assert f["mc_items"] == 3 and sum(f["distractors"].values()) == 7
+    assert f["distractors"]["false-reassurance"] == 1 and f["distractors"]["why-question"] == 1
+    assert f["keys"]["validation"] == 1 and f["key_reflect_explore"] == 1
+    assert f["shapes"]["opens like a reflection, then 'but'"] == 1 and f["shapes"]["opens with 'Why'"] == 1
+    assert f["all_distractors"]["false-reassurance"] == 2  # the select-n option "Don't worry." counts too
+    text = report(fixture_bank)
+    assert "multiple-choice distractors: 7; most used: inaccurate-assessment 2 (29%)" in text
+    assert "keys of the reflect-and-explore family" in text and "1 of 3 (33%)" in text
+
+
+def test_reflect_and_ask_needs_a_feeling_or_reflective_opener_and_a_question():
+    from question_bank.cues import REASSURING, _reflect_and_ask
+    assert _reflect_and_ask('"It sounds like you felt alone. What happened?"')
+    assert not _reflect_and_ask('"It sounds like you felt alone."')
+    assert not _reflect_and_ask('"What happened next?"')
+    assert REASSURING.search("I'm sure it will all work out.") and not REASSURING.search("I am not certain.")
