@@ -100,6 +100,14 @@ TECHNIQUES = {
     "premature-action": _n("Premature action", "therapeutic-techniques"),
     "ineffective-action": _n("Ineffective nursing action", "therapeutic-techniques"),
     "inaccurate-assessment": _n("Inaccurate assessment", "special-situations"),
+    # Added with the distractor revision of December 2026, so that distractors can show more
+    # than the stock of reassurance, advice and "why" questions.
+    "interpreting": _n("Interpreting", "therapeutic-techniques"),
+    "literal-response": _n("Literal response", "therapeutic-techniques"),
+    "challenging": _n("Challenging", "presenting-reality"),
+    "testing": _n("Testing", "therapeutic-techniques"),
+    "wrong-moment": _n("Right technique, wrong moment", "special-situations"),
+    "unrequested-information": _n("Information the client did not ask for", "client-perspective"),
 }
 
 
