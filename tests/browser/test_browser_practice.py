@@ -1,6 +1,8 @@
 """Adaptive practice in Chromium inside the practice LMS's cross-site iframe: axe on the session,
 mastery, study plan and class mastery pages, keyboard-only answering, reflow at 390 and 320 px,
 and screenshots at 1280 and 390 px ($RAPPORT_SCREENSHOTS keeps them)."""
+import re
+
 import pytest
 
 from lti_tool.extensions import db
@@ -36,8 +38,18 @@ def _current(app, attempt_id):
 
 
 def _answer_by_keyboard(frame, pairs):
-    """Focus each choice and press Space (radios, checkboxes); choose from selects by keyboard value."""
+    """Focus each choice and press Space (radios, checkboxes); reorder an ordering list with its
+    Up buttons; choose from selects by keyboard value."""
+    orders = {}
     for name, value in pairs:
+        m = re.match(r"^(q\d+)-pos-(.+)$", name)
+        if m:
+            orders.setdefault(m.group(1), {})[int(value)] = m.group(2)
+    for prefix, by_pos in orders.items():
+        _order_by_keyboard(frame, prefix, [by_pos[p] for p in sorted(by_pos)])
+    for name, value in pairs:
+        if re.match(r"^q\d+-pos-", name):
+            continue
         box = frame.locator(f'section.question input[name="{name}"][value="{value}"]')
         if box.count():
             box.focus()
@@ -65,7 +77,8 @@ def test_adaptive_practice_pages_in_the_browser(app, live, browser, axe_source, 
         if now is None:
             break
         position, kind, response = now
-        frame.locator(f"#qh").wait_for()
+        frame.locator("#qh").wait_for()
+        frame.locator("body[data-items-ready]").wait_for(state="attached")  # items.js has run
         if first and kind == "multiple_choice":
             frame.locator("section.question input[type=radio]").first.focus()
             frame.page.keyboard.press("Space")
@@ -102,3 +115,78 @@ def test_adaptive_practice_pages_in_the_browser(app, live, browser, axe_source, 
     assert frame.get_by_role("heading", name="Class mastery").is_visible()
     assert run_axe(frame, axe_source) == [], "class mastery page"
     screenshots(browser, frame.url, "instructor-mastery", shots)
+
+
+def _stored(app, attempt_id, position):
+    with app.app_context():
+        item = next(i for i in db.session.get(Attempt, attempt_id).items if i.position == position)
+        return item.points, item.max_points, item.response
+
+
+def _order_by_keyboard(frame, prefix, ids):
+    """Put the steps in `ids` order with the Up buttons only (Enter on a focused button)."""
+    lst = frame.locator(f'.order-widget[data-order-prefix="{prefix}"] .order-list')
+    for i, oid in enumerate(ids):
+        for _ in range(len(ids)):
+            where = lst.evaluate("l => Array.from(l.children).map(li => li.dataset.id)").index(oid)
+            if where <= i:
+                break
+            lst.locator(f'li[data-id="{oid}"] .order-up').focus()
+            frame.page.keyboard.press("Enter")
+    if lst.evaluate("l => Array.from(l.children).map(li => li.dataset.id)") != ids:
+        raise AssertionError("the Up buttons did not reorder the list")
+    if frame.locator(f'.order-widget[data-order-prefix="{prefix}"] .order-keep').is_visible():
+        frame.locator(f'.order-widget[data-order-prefix="{prefix}"] .order-keep').focus()
+        frame.page.keyboard.press("Enter")
+
+
+def test_practice_page_has_the_exam_widgets_for_ordering_and_select_n(app, live, browser, axe_source, tmp_path):
+    """The adaptive page loads the exam's question widgets: an ordered-response item is one list
+    reordered by keyboard (the position selects hidden behind it), and a select-N item refuses
+    the (N+1)th tick with a message; both answers reach the server as the key."""
+    prepare_assignment(app, live, sections=[{"filter": {"type": "ordered_response"}, "count": 1},
+                                            {"filter": {"type": "select_n"}, "count": 1}])
+    _make_adaptive(app, min_items=2, max_items=2, se_target=0.05)
+    page = browser.new_page()
+    frame = launch_in_lms(page, live, path_part="/practice/", start=False)
+    attempt_id = int(frame.url.split("/practice/")[1].split("?")[0])
+    shots = screenshot_dir(tmp_path)
+    kinds = set()
+    for step in range(2):
+        position, kind, key = _current(app, attempt_id)
+        kinds.add(kind)
+        frame.locator("body[data-items-ready]").wait_for(state="attached")
+        if kind == "ordered_response":
+            widget = frame.locator(f'.order-widget[data-order-prefix="q{position}"]')
+            assert widget.locator(".order-list").is_visible()
+            assert not widget.locator(".order-options").is_visible()  # the no-JavaScript selects sit behind the list
+            assert run_axe(frame, axe_source) == [], "practice page with the ordering list"
+            screenshots(browser, frame.url, "practice-ordered", shots)
+            _order_by_keyboard(frame, f"q{position}", list(key))
+            assert "moved to position" in widget.locator("[aria-live]").inner_text() \
+                or "Order kept" in widget.locator("[aria-live]").inner_text()
+        else:
+            box = frame.locator(f'.item[data-max-choices]')
+            n = int(box.get_attribute("data-max-choices"))
+            ids = [b.get_attribute("value") for b in box.locator("input[type=checkbox]").all()]
+            wrong = [i for i in ids if i not in key]
+            for oid in list(key)[:n] + wrong[:1]:  # the key's N, then one more
+                frame.locator(f'input[name="q{position}"][value="{oid}"]').focus()
+                frame.page.keyboard.press("Space")
+            assert box.locator("input[type=checkbox]:checked").count() == n
+            assert not frame.locator(f'input[name="q{position}"][value="{wrong[0]}"]').is_checked()
+            status = frame.locator(f"#status-{position}")
+            assert status.is_visible() and f"You can choose only {n}" in status.inner_text()
+            assert status.get_attribute("role") == "alert"
+            assert run_axe(frame, axe_source) == [], "practice page with a refused tick"
+            page.screenshot(path=str(shots / "practice-select-n-refused.png"), full_page=True)
+        frame.locator("#answer-button").focus()
+        frame.page.keyboard.press("Enter")
+        for _ in range(150):
+            if "/mastery" in frame.url or frame.locator(f'input[name=position][value="{position + 1}"]').count():
+                break
+            page.wait_for_timeout(100)
+        points, max_points, response = _stored(app, attempt_id, position)
+        assert points == max_points and max_points > 0, (kind, response, key)
+    assert kinds == {"ordered_response", "select_n"}
+    wait_for_url(page, frame, "/mastery")
