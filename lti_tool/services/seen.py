@@ -1,8 +1,13 @@
-"""What a student has already met in a course: the bank items they were served."""
+"""What a student has already met in a course: the bank items they were served, and those whose
+key and rationales their reviews show."""
 from __future__ import annotations
+
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Assignment, Attempt, AttemptItem, BankItem, ResourceLink
+from ..models.attempts import GRADED
+from .review import feedback_visible
 
 
 def served_items(user_id: int, context_id: int, before_attempt: int = 0) -> frozenset[str]:
@@ -12,4 +17,22 @@ def served_items(user_id: int, context_id: int, before_attempt: int = 0) -> froz
          .join(Assignment, Assignment.id == Attempt.assignment_id)
          .join(ResourceLink, ResourceLink.id == Assignment.resource_link_id)
          .where(Attempt.user_id == user_id, ResourceLink.context_id == context_id, Attempt.id != before_attempt))
+    return frozenset(db.session.execute(q).scalars())
+
+
+def reviewed_items(user_id: int, context_id: int) -> frozenset[str]:
+    """Items whose key and rationales the review of this student's graded assignments (not
+    adaptive practice, which has no review page of its own) in this course shows now: the
+    attempt is graded and its assignment's feedback policy allows it."""
+    attempts = db.session.execute(
+        db.select(Attempt).join(Assignment, Assignment.id == Attempt.assignment_id)
+        .join(ResourceLink, ResourceLink.id == Assignment.resource_link_id)
+        .where(Attempt.user_id == user_id, ResourceLink.context_id == context_id, Attempt.state == GRADED,
+               Assignment.mode != "adaptive")
+        .options(joinedload(Attempt.assignment))).scalars().all()
+    shown = [a.id for a in attempts if feedback_visible(a)]
+    if not shown:
+        return frozenset()
+    q = (db.select(BankItem.item_id).join(AttemptItem, AttemptItem.bank_item_id == BankItem.id)
+         .where(AttemptItem.attempt_id.in_(shown)))
     return frozenset(db.session.execute(q).scalars())

@@ -1,6 +1,7 @@
 """The personal study plan (issue 16): the habits that cost the student most, each with its
-written explanation (question_bank/habits.yaml), two worked examples from the bank the student
-has not seen, and a one-click targeted practice set (an adaptive session on that habit)."""
+written explanation (question_bank/habits.yaml), two worked examples (services/worked_examples.py:
+never a question a graded assignment of the course could still ask), and a one-click targeted
+practice set (an adaptive session on that habit)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ class WorkedExample:
     stem: str
     text: str | None
     rows: list            # [{text, technique, technique_label, rationale, is_key, is_habit}]
+    from_review: bool = False  # a question the student's own review already shows with its key
 
 
 @dataclass
@@ -38,8 +40,10 @@ class Plan:
     bands: list
 
 
-def examples_for(technique: str, user_id: int, context_id: int) -> list[WorkedExample]:
-    chosen = worked_examples.example_items(technique, user_id, context_id)
+def examples_for(technique: str, user_id: int, context_id: int,
+                 pools: worked_examples.Pools | None = None) -> list[WorkedExample]:
+    pools = pools or worked_examples.Pools.of(user_id, context_id)
+    chosen = worked_examples.example_items(technique, user_id, context_id, pools)
     rows = {r.item_id: r for r in db.session.execute(db.select(BankItem).where(
         BankItem.item_id.in_([i.id for i in chosen]), BankItem.current.is_(True))).scalars()}
     out = []
@@ -51,14 +55,16 @@ def examples_for(technique: str, user_id: int, context_id: int) -> list[WorkedEx
                                  [dict(text=r["text"], technique=r.get("technique"),
                                        technique_label=mastery.technique_label(r.get("technique")),
                                        rationale=r.get("rationale"), is_key=bool(r.get("is_key")),
-                                       is_habit=r.get("technique") == technique) for r in feedback]))
+                                       is_habit=r.get("technique") == technique) for r in feedback],
+                                 from_review=item.id in pools.reviewed))
     return out
 
 
 def plan_for(user_id: int, context_id: int) -> Plan:
     history = mastery.answers(user_id, context_id)[user_id]
     habits = mastery.habits(history)
-    return Plan([PlanEntry(h, examples_for(h.technique, user_id, context_id)) for h in habits], len(history),
+    pools = worked_examples.Pools.of(user_id, context_id) if habits else None
+    return Plan([PlanEntry(h, examples_for(h.technique, user_id, context_id, pools)) for h in habits], len(history),
                 mastery.bands(history))
 
 
