@@ -4,6 +4,13 @@ A habit is a non-therapeutic technique the student chose (an option, row, blank 
 segment carrying that technique tag that was not the key). Its explanation is written in
 question_bank/habits.yaml, never generated at request time.
 
+"The right technique at the wrong moment" is one of them: a distractor that uses a therapeutic
+technique (exploring, reflecting, clarifying) when something else must come first (asking about
+suicide after a warning sign, setting a limit, keeping the frame) is tagged `wrong-moment`, not
+with the technique it uses, and its rationale names both (question_bank/FORMAT.md). Choosing it
+counts like any other non-therapeutic choice, so the plan can name it; the technique itself,
+chosen where it is the key, never does.
+
 `habits_from(answers)` ranks habits over the student's most recent answers (RECENT), so the
 plan moves as the student improves: a habit the student no longer falls into drops out.
 """

@@ -41,3 +41,45 @@ def test_items_with_habit_finds_choices_anywhere_in_the_item():
     found = items_with_habit(bank.items.values(), "false-reassurance")
     assert len(found) >= 5
     assert all("false-reassurance" in techniques_in(i.definition) for i in found)
+
+
+def test_a_student_who_uses_good_techniques_at_the_wrong_moment_is_told_so():
+    """"Right technique at the wrong moment" is a distractor tagged `wrong-moment`: a therapeutic
+    technique (exploring, reflecting, clarifying) whose rationale says something else comes first.
+    A simulated student who picks it wherever a bank item offers it, and the key elsewhere
+    (with one false-reassurance slip), gets it named first."""
+    import random
+
+    from question_bank.types import get_type
+    bank = load_bank()
+    offering = items_with_habit(bank.items.values(), "wrong-moment")
+    assert len(offering) >= 3
+    others = [i for i in bank.items.values() if i not in offering and not i.case_study]
+    served = offering + random.Random(7).sample(others, 30)
+    random.Random(8).shuffle(served)
+    answers = []
+    for n, item in enumerate(served):
+        t = get_type(item.type)(item.definition)
+        response = t.correct_response()
+        if item in offering:
+            response = next(o["id"] for o in item.definition["options"] if o.get("technique") == "wrong-moment")
+        elif n == 3 and "false-reassurance" in techniques_in(item.definition) and item.type == "multiple_choice":
+            response = next(o["id"] for o in item.definition["options"] if o.get("technique") == "false-reassurance")
+        answers.append((t.chosen_techniques(response), techniques_in(item.definition)))
+    plan = habits_from(answers)
+    assert plan and plan[0].technique == "wrong-moment"
+    assert plan[0].title == "The right technique at the wrong moment" and plan[0].times == len(offering)
+    assert "first" in plan[0].why
+    # The key-only student is told nothing.
+    keys = [(get_type(i.type)(i.definition).chosen_techniques(get_type(i.type)(i.definition).correct_response()),
+             techniques_in(i.definition)) for i in served]
+    assert habits_from(keys) == []
+
+
+def test_wrong_moment_choices_are_distractors_with_a_rationale():
+    for item in items_with_habit(load_bank().items.values(), "wrong-moment"):
+        keys = item.definition["key"] if isinstance(item.definition["key"], list) else [item.definition["key"]]
+        for o in item.definition.get("options", []):
+            if o.get("technique") == "wrong-moment":
+                assert o["id"] not in keys, item.id
+                assert o.get("rationale"), item.id

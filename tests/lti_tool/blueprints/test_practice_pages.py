@@ -208,3 +208,31 @@ def test_worked_examples_shown_in_the_plan_are_not_served_in_later_sessions(clie
     with app.app_context():
         served = {i.bank_item.item_id for i in db.session.get(Attempt, new_id).items}
     assert not served & shown
+
+
+def test_the_plan_names_the_right_technique_at_the_wrong_moment(client, platform, app):
+    """A practice set on the items that offer it, and on others, answered by a student who explores
+    or reflects where safety or a limit must come first: the plan's first habit says so."""
+    from lti_tool.models import BankItem
+    from question_bank.habits import items_with_habit
+    adaptive_link(client, platform, app, max_items=12, se_target=0.05)
+    with app.app_context():
+        items, _ = bank_store.drawable(None)
+        offering = {i.id for i in items_with_habit(items, "wrong-moment")}
+        plain = [i.id for i in items if i.id not in offering and not i.case_study and not i.family
+                 and i.type == "multiple_choice"][:8]
+        for row in db.session.execute(db.select(BankItem).where(BankItem.item_id.in_(offering | set(plain)),
+                                                                BankItem.current.is_(True))).scalars():
+            row.collection = "wm-test"
+        a = db.session.execute(db.select(Assignment)).scalar_one()
+        a.blueprint = {"name": "mixed", "collections": ["wm-test"], "sections": [{"filter": {}, "count": 12}]}
+        db.session.commit()
+    assert len(offering) >= 3
+    aid, lt = start(client, platform)
+    run_session(client, app, aid, lt, habit="wrong-moment")
+    with app.app_context():
+        served = {i.bank_item.item_id for i in db.session.get(Attempt, aid).items}
+    assert offering <= served
+    plan = client.get(f"/practice/{aid}/plan?lt={lt}").get_data(as_text=True)
+    assert re.search(r'<h2 id="habit-1">1\. The right technique at the wrong moment</h2>', plan)
+    assert f"you chose this {len(offering)} times, in {len(offering)} questions that offered it" in plan
