@@ -225,7 +225,9 @@ def test_the_plan_names_the_right_technique_at_the_wrong_moment(client, platform
                                                                 BankItem.current.is_(True))).scalars():
             row.collection = "wm-test"
         a = db.session.execute(db.select(Assignment)).scalar_one()
-        a.blueprint = {"name": "mixed", "collections": ["wm-test"], "sections": [{"filter": {}, "count": 12}]}
+        n = len(offering) + len(plain)  # however many items the bank tags wrong-moment, all are served
+        a.blueprint = {"name": "mixed", "collections": ["wm-test"], "sections": [{"filter": {}, "count": n}]}
+        a.adaptive = dict(a.adaptive, max_items=n)
         db.session.commit()
     assert len(offering) >= 3
     aid, lt = start(client, platform)
