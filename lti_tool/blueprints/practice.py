@@ -64,7 +64,8 @@ def answer(attempt_id):
 def mastery_page(attempt_id):
     tok, attempt = _own_adaptive(attempt_id)
     history = mastery.answers(tok.user_id, tok.context_id)[tok.user_id]
-    return render_template("practice/mastery.html", attempt=attempt, token=issue(tok), bands=mastery.bands(history),
+    return render_template("practice/mastery.html", attempt=attempt, token=issue(tok),
+                           bands=mastery.bands(history, tok.context_id),
                            answers=len(history), habits=mastery.habits(history), stop_labels=adaptive.STOP_LABELS,
                            grade=adaptive.grade_kind(attempt.assignment), label=mastery.technique_label)
 

@@ -64,7 +64,7 @@ def class_mastery(context_id: int) -> ClassMastery:
     tech_students, tech_chosen, tech_offered = Counter(), Counter(), Counter()
     weekly_topic: dict = defaultdict(lambda: [0, 0])
     weekly_tech: dict = defaultdict(lambda: [0, 0])
-    all_bands = mastery.bands_many({u.id: h for u in users if (h := histories.get(u.id))})
+    all_bands = mastery.bands_many({u.id: h for u in users if (h := histories.get(u.id))}, context_id)
     for u in users:
         history = histories.get(u.id) or []
         if not history:

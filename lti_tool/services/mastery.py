@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from question_bank.adaptive import Band, band, difficulty_of, is_correct, topic_abilities, topic_abilities_many
+from question_bank.adaptive.mastery import PASSING, topic_standards
 from question_bank.habits import Habit, habits_from, item_techniques
 from question_bank.vocabulary import TECHNIQUES, TOPICS
 
@@ -70,15 +71,30 @@ def _difficulties() -> dict[str, float]:
     return dict(db.session.execute(db.select(ItemCalibration.item_id, ItemCalibration.difficulty)).all())
 
 
-def bands(history: list[Answer], calibrated: dict[str, float] | None = None) -> list[Band]:
+def standards(context_id: int, calibrated: dict[str, float] | None = None) -> dict[str, float]:
+    """topic -> the difficulty of a typical question of it: the median over the bank items this
+    course can use (calibrated, else the label's prior). Each topic's band is judged against it."""
+    calibrated = _difficulties() if calibrated is None else calibrated
+    items, _ = bank_store.drawable(None)
+    visible = set(bank_store.visible_collections(context_id)) | {"bundled"}
+    return topic_standards((i.topic, difficulty_of(i.id, i.difficulty, calibrated))
+                           for i in items if i.collection in visible)
+
+
+def _banded(abilities: dict, cuts: dict[str, float]) -> list[Band]:
+    order = {t: n for n, t in enumerate(TOPICS)}
+    return [band(t, label(t), ab, cuts.get(t, PASSING))
+            for t, ab in sorted(abilities.items(), key=lambda kv: order.get(kv[0], 99))]
+
+
+def bands(history: list[Answer], context_id: int, calibrated: dict[str, float] | None = None) -> list[Band]:
     calibrated = _difficulties() if calibrated is None else calibrated
     abilities = topic_abilities((a.topic, difficulty_of(a.item_id, a.label, calibrated), a.correct) for a in history)
-    order = {t: n for n, t in enumerate(TOPICS)}
-    return [band(t, label(t), ab) for t, ab in sorted(abilities.items(), key=lambda kv: order.get(kv[0], 99))]
+    return _banded(abilities, standards(context_id, calibrated))
 
 
 def for_student(user_id: int, context_id: int) -> list[Band]:
-    return bands(answers(user_id, context_id)[user_id])
+    return bands(answers(user_id, context_id)[user_id], context_id)
 
 
 def habits(history: list[Answer]) -> list[Habit]:
@@ -89,11 +105,11 @@ def technique_label(technique: str | None) -> str:
     return TECHNIQUES.get(technique or "", {}).get("label", (technique or "").replace("-", " ").capitalize())
 
 
-def bands_many(histories: dict[int, list[Answer]], calibrated: dict[str, float] | None = None) -> dict[int, list[Band]]:
+def bands_many(histories: dict[int, list[Answer]], context_id: int,
+               calibrated: dict[str, float] | None = None) -> dict[int, list[Band]]:
     """`bands` for a whole class in one estimation per topic (the class mastery page)."""
     calibrated = _difficulties() if calibrated is None else calibrated
     rows = {u: [(a.topic, a.item_id, difficulty_of(a.item_id, a.label, calibrated), a.correct) for a in h]
             for u, h in histories.items()}
-    order = {t: n for n, t in enumerate(TOPICS)}
-    return {u: [band(t, label(t), ab) for t, ab in sorted(abilities.items(), key=lambda kv: order.get(kv[0], 99))]
-            for u, abilities in topic_abilities_many(rows).items()}
+    cuts = standards(context_id, calibrated)
+    return {u: _banded(abilities, cuts) for u, abilities in topic_abilities_many(rows).items()}

@@ -65,7 +65,7 @@ def plan_for(user_id: int, context_id: int) -> Plan:
     habits = mastery.habits(history)
     pools = worked_examples.Pools.of(user_id, context_id) if habits else None
     return Plan([PlanEntry(h, examples_for(h.technique, user_id, context_id, pools)) for h in habits], len(history),
-                mastery.bands(history))
+                mastery.bands(history, context_id))
 
 
 def start_targeted(attempt: Attempt, technique: str, user_id: int, context_id: int, role: str, secret: str) -> Attempt:

@@ -1,12 +1,22 @@
 """Mastery by topic: an ability per topic, and a band with one plain sentence.
 
-The band compares the topic ability with the passing standard (PASSING, on the calibrated
-scale) using the estimate's normal approximation: the chance that the student's ability in
-the topic is above the standard. At least LIKELY (0.8): "likely mastered"; at most
-1 - LIKELY: "needs practice"; otherwise "borderline" (the evidence does not decide yet).
+The standard is the topic's own: a student has mastered a topic when they would answer a
+typical question of it (one of the topic's median difficulty, `topic_standards`) right more
+often than not, i.e. when their ability is above that difficulty. Topics differ in difficulty
+(boundaries items run harder than active-listening ones), so one cut for all would call the
+hard topics unmastered for students who answer them as well as anyone could expect.
+
+The band compares the topic ability with that standard through the estimate's normal
+approximation: the chance that the ability is above it. At least LIKELY (0.8): "likely
+mastered"; at most 1 - LIKELY: "needs practice"; otherwise "borderline". The sentence gives the
+precision in the student's terms: the share of the topic's typical questions they would answer
+right, and the range it probably lies in (the ability +- Z_LIKELY standard errors, so the band
+and the range always agree: "likely mastered" exactly when the whole range is above half).
 """
 from __future__ import annotations
 
+import math
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
@@ -15,8 +25,9 @@ from scipy.stats import norm
 
 from .ability import Ability, estimate, estimate_many
 
-PASSING = 0.0   # logits: the centre of the calibrated bank, like a "medium" item
+PASSING = 0.0   # logits: the standard where a topic has no items to set its own
 LIKELY = 0.8
+Z_LIKELY = float(norm.ppf(LIKELY))  # 0.84: the range is ability +- this many standard errors
 
 MASTERED, BORDERLINE, NEEDS_PRACTICE = "likely mastered", "borderline", "needs practice"
 
@@ -26,26 +37,44 @@ class Band:
     topic: str
     label: str
     ability: Ability
-    chance_above: float   # probability the ability is above the passing standard
+    chance_above: float   # probability the ability is above the topic's standard
     sentence: str
+    standard: float = PASSING        # the difficulty of a typical question of the topic (logits)
+    typical_right: float = 0.5       # share of the topic's typical questions answered right, at the estimate
+    likely_range: tuple = (0.0, 1.0)  # that share at ability -+ Z_LIKELY standard errors
 
 
-def band(topic: str, topic_label: str, ability: Ability) -> Band:
-    chance = float(norm.cdf((ability.theta - PASSING) / ability.se))
-    pct = round(chance * 100)
+def _share(theta: float, difficulty: float) -> float:
+    return 1.0 / (1.0 + math.exp(difficulty - theta))
+
+
+def topic_standards(items: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """(topic, item difficulty) pairs -> topic: the median difficulty, a typical question of it."""
+    by_topic: dict[str, list] = defaultdict(list)
+    for topic, difficulty in items:
+        by_topic[topic].append(float(difficulty))
+    return {t: float(statistics.median(ds)) for t, ds in by_topic.items()}
+
+
+def band(topic: str, topic_label: str, ability: Ability, standard: float = PASSING) -> Band:
+    chance = float(norm.cdf((ability.theta - standard) / ability.se))
+    share = _share(ability.theta, standard)
+    low = _share(ability.theta - Z_LIKELY * ability.se, standard)
+    high = _share(ability.theta + Z_LIKELY * ability.se, standard)
+    pct, lo, hi = round(share * 100), math.floor(low * 100), math.ceil(high * 100)
     n = ability.n
-    answers = f"{n} answer{'s' if n != 1 else ''}"
+    evidence = (f"From your {n} answer{'s' if n != 1 else ''} on {topic_label}, you would get about {pct}% of "
+                f"its typical questions right")
     if chance >= LIKELY:
-        return Band(topic, MASTERED, ability, chance,
-                    f"From your {answers} on {topic_label}, there is about a {pct}% chance you are above "
-                    "the passing standard: keep it fresh with an occasional question.")
-    if chance <= 1 - LIKELY:
-        return Band(topic, NEEDS_PRACTICE, ability, chance,
-                    f"From your {answers} on {topic_label}, there is only about a {pct}% chance you are above "
-                    "the passing standard: this topic is where practice will help most.")
-    return Band(topic, BORDERLINE, ability, chance,
-                f"From your {answers} on {topic_label}, the evidence is not yet clear either way "
-                f"(about {pct}% above the passing standard): a few more questions will tell.")
+        label, sentence = MASTERED, (f"{evidence}, probably between {lo}% and {hi}%: over half, so keep it "
+                                     "fresh with an occasional question.")
+    elif chance <= 1 - LIKELY:
+        label, sentence = NEEDS_PRACTICE, (f"{evidence}, probably between {lo}% and {hi}%: under half, so this "
+                                           "topic is where practice will help most.")
+    else:
+        label, sentence = BORDERLINE, (f"{evidence}, but it could be anywhere from {lo}% to {hi}%, so whether "
+                                       "you are over half is not yet clear: a few more questions will tell.")
+    return Band(topic, label, ability, chance, sentence, standard, share, (low, high))
 
 
 def topic_abilities(answers: Iterable[tuple[str, float, bool]]) -> dict[str, Ability]:
