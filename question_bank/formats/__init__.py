@@ -21,14 +21,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import gift, moodle_xml, moodle_xml_export, qti, qti_export
+from . import gift, moodle_xml, moodle_xml_export, qti_export, qti_package
 from .common import (MAX_IMPORT_BYTES, ExportResult, FormatError, ImportReport, Note, Progress,
                      Skipped, finish)
 
 __all__ = ["FORMATS", "ExportResult", "FormatError", "ImportReport", "Note", "Skipped",
            "detect_format", "export_items", "import_bytes", "import_file"]
 
-_READERS = {"moodle_xml": moodle_xml.read, "gift": gift.read, "qti": qti.read}
+_READERS = {"moodle_xml": moodle_xml.read, "gift": gift.read, "qti": qti_package.read}
 _WRITERS = {"moodle_xml": moodle_xml_export.write, "qti": qti_export.write}
 FORMATS = tuple(_READERS)
 EXPORT_FORMATS = tuple(_WRITERS)

@@ -88,9 +88,7 @@ def _normalise(el: ET.Element) -> None:
 # --- import -----------------------------------------------------------------
 
 def read(data: bytes, file: str) -> list:
-    if data[:4] == b"PK\x03\x04":
-        from .qti_package import read_package      # it reads each member with this module
-        return read_package(data, file)
+    """One QTI item document (a package, a zip, is qti_package.read's: it reads members with this)."""
     root = parse_xml(data, file)
     _normalise(root)
     entries: list = []

@@ -13,7 +13,13 @@ import zlib
 from . import richtext
 from .common import MAX_IMPORT_BYTES, FormatError, guard, require, skip, slug
 from .xml_lines import line_of, local, parse_xml
+from . import qti
 from .qti import MAX_MEMBERS, MAX_RATIO, MAX_UNZIPPED, _normalise, _read_item, _sections
+
+
+def read(data: bytes, file: str) -> list:
+    """A QTI upload: a content package (zip) or a single item document."""
+    return read_package(data, file) if data[:4] == b"PK\x03\x04" else qti.read(data, file)
 
 
 def read_package(data: bytes, file: str) -> list:
