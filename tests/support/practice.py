@@ -72,3 +72,25 @@ def run_session(client, app, aid, lt, habit=None, limit=120):
         assert resp.status_code == 303, resp.get_data(as_text=True)
         seen += 1
     raise AssertionError("the session never stopped")
+
+
+def habit_mix(app, technique, each=8):
+    """Make the adaptive link's sessions half items that offer `technique` where a simulated
+    student can pick it (single-choice, select-all, select-N): those items move to a collection of
+    their own, and the question set asks for `each` from it and `each` from anywhere. So a
+    student given that habit meets it in every session, however few items the bank tags."""
+    from lti_tool.models import Assignment, BankItem
+    from question_bank.habits import items_with_habit
+    with app.app_context():
+        items, _ = bank_store.drawable(None)
+        offering = {i.id for i in items_with_habit(items, technique)
+                    if i.type in ("multiple_choice", "select_all", "select_n") and not i.case_study}
+        for row in db.session.execute(db.select(BankItem).where(BankItem.item_id.in_(offering),
+                                                                BankItem.current.is_(True))).scalars():
+            row.collection = "habit-test"
+        bank_store._pool_cache.clear()  # rows are never edited in the app, so its cache would not notice
+        a = db.session.execute(db.select(Assignment).where(Assignment.mode == "adaptive")).scalars().first()
+        a.blueprint = {"name": "habit mix", "collections": None,
+                       "sections": [{"filter": {"collection": "habit-test"}, "count": each}, {"filter": {}, "count": each}]}
+        db.session.commit()
+    return offering

@@ -11,7 +11,7 @@ from lti_tool.services import adaptive, bank_store
 from question_bank.habits import techniques_in
 from tests.support.forms import form_fields
 from tests.support.platform import INSTRUCTOR
-from tests.support.practice import adaptive_link, current, run_session, start
+from tests.support.practice import adaptive_link, current, habit_mix, run_session, start
 
 
 def test_a_session_runs_to_its_stopping_rule_and_shows_mastery(client, platform, app):
@@ -55,6 +55,7 @@ def test_an_answer_is_taken_once_and_only_for_the_current_question(client, platf
 
 def test_the_study_plan_names_the_habit_the_student_was_given_and_offers_a_targeted_set(client, platform, app):
     adaptive_link(client, platform, app, max_items=40, se_target=0.05)
+    habit_mix(app, "false-reassurance")
     aid, lt = start(client, platform)
     run_session(client, app, aid, lt, habit="false-reassurance")
     plan = client.get(f"/practice/{aid}/plan?lt={lt}").get_data(as_text=True)
@@ -102,6 +103,7 @@ def test_practice_pages_refuse_fixed_attempts_and_other_students(client, platfor
 
 def test_class_mastery_shows_the_stuck_student_and_its_csv(client, platform, app):
     adaptive_link(client, platform, app, max_items=40, se_target=0.05)
+    habit_mix(app, "false-reassurance")
     aid, lt = start(client, platform, sub="stuck-student")
     run_session(client, app, aid, lt, habit="false-reassurance")
     other, other_lt = start(client, platform, sub="steady-student")
@@ -193,6 +195,7 @@ def test_a_malformed_answer_is_named_and_nothing_is_recorded(client, platform, a
 def test_worked_examples_shown_in_the_plan_are_not_served_in_later_sessions(client, platform, app):
     from lti_tool.services import worked_examples
     adaptive_link(client, platform, app, max_items=40, se_target=0.05)
+    habit_mix(app, "false-reassurance")
     aid, lt = start(client, platform)
     run_session(client, app, aid, lt, habit="false-reassurance")
     assert 'class="worked-example"' in client.get(f"/practice/{aid}/plan?lt={lt}").get_data(as_text=True)

@@ -8,7 +8,7 @@ from lti_tool.models.base import utcnow
 from lti_tool.services import attempts, bank_store, worked_examples
 from question_bank.habits import items_with_habit
 from tests.support.platform import INSTRUCTOR
-from tests.support.practice import adaptive_link, choose, run_session, start
+from tests.support.practice import adaptive_link, choose, habit_mix, run_session, start
 
 HABIT = "false-reassurance"
 
@@ -46,6 +46,7 @@ def _examples(app, aid):
 
 def test_examples_avoid_every_item_a_graded_question_set_can_draw(client, platform, app):
     adaptive_link(client, platform, app, max_items=40, se_target=0.05)
+    habit_mix(app, HABIT)
     # A graded quiz on one topic, and a second section on another topic's single-choice items.
     fixed_link(client, platform, app, "quiz-1", [{"filter": {"topic": "alliance-foundations"}, "count": 3},
                                                  {"filter": {"topic": "validation", "type": "multiple_choice"},
@@ -74,10 +75,11 @@ def test_examples_avoid_every_item_a_graded_question_set_can_draw(client, platfo
 
 def test_without_a_safe_item_examples_come_from_the_students_own_reviews(client, platform, app):
     adaptive_link(client, platform, app, max_items=40, se_target=0.05)
-    # This quiz can draw every item (its last section has no filter), so no item is safe.
-    fixed_link(client, platform, app, "quiz-1", [
-        {"filter": {"topic": "alliance-foundations", "type": "multiple_choice", "difficulty": "medium"}, "count": 5},
-        {"filter": {}, "count": 1}])
+    habit_mix(app, HABIT)
+    # This quiz can draw every item (its last section has no filter), so no item is safe; its
+    # first section draws items that offer the habit (habit_mix put them in a collection).
+    fixed_link(client, platform, app, "quiz-1", [{"filter": {"collection": "habit-test"}, "count": 5},
+                                                 {"filter": {}, "count": 1}])
     quiz = take_fixed(client, platform, app, "quiz-1")
     aid, lt = start(client, platform)
     run_session(client, app, aid, lt, habit=HABIT)
