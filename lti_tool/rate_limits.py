@@ -22,7 +22,7 @@ from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from . import shared_state
+from . import limiter_memory, shared_state  # noqa: F401 (limiter_memory registers its storage scheme)
 
 
 def _address_and_attempt() -> str:

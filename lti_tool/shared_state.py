@@ -38,8 +38,9 @@ def backend(config) -> str:
 
 
 def limiter_storage_uri(config) -> str:
-    """The `limits` storage URI Flask-Limiter counts in."""
-    return redis_url(config) or "memory://"
+    """The `limits` storage URI Flask-Limiter counts in: Redis, else this process's memory
+    without the library's timer thread (lti_tool/limiter_memory.py)."""
+    return redis_url(config) or "rapport-memory://"
 
 
 def redis_client(config) -> redis.Redis | None:

@@ -120,7 +120,7 @@ def test_limits_are_shared_by_two_hosts_through_redis(tmp_path, template_db, pla
 
 def test_shared_state_picks_redis_only_when_configured():
     from lti_tool import shared_state
-    assert shared_state.backend({}) == "memory" and shared_state.limiter_storage_uri({}) == "memory://"
+    assert shared_state.backend({}) == "memory" and shared_state.limiter_storage_uri({}) == "rapport-memory://"
     assert shared_state.redis_client({}) is None
     conf = {"REDIS_URL": REDIS_URL}
     assert shared_state.backend(conf) == "redis" and shared_state.limiter_storage_uri(conf) == REDIS_URL
