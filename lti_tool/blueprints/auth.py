@@ -6,7 +6,7 @@ from flask import abort, request
 from ..extensions import db
 from ..launch_token import LaunchToken, from_cookies, verify
 from ..models import Attempt, ResourceLink
-from ..services import attempts
+from ..services import attempt_rows, attempts
 
 
 def current_token() -> LaunchToken:
@@ -25,6 +25,23 @@ def attempt_for(tok: LaunchToken, attempt_id: int) -> Attempt:
             or attempt.assignment.resource_link_id != tok.resource_link_id:
         abort(403, "This attempt does not belong to your launch.")
     return attempt
+
+
+def attempt_rows_for(tok: LaunchToken, attempt_id: int) -> attempt_rows.AttemptRow:
+    """attempt_for's checks on the narrow rows autosave reads (no ORM objects)."""
+    attempt = attempt_rows.load(attempt_id) if tok.attempt_id == attempt_id else None
+    if attempt is None or attempt.user_id != tok.user_id or attempt.assignment.resource_link_id != tok.resource_link_id:
+        abort(403, "This attempt does not belong to your launch.")
+    return attempt
+
+
+def attempt_head_for(tok: LaunchToken, attempt_id: int) -> tuple[Attempt, int, int]:
+    """attempt_for's checks on the attempt without its items, with its question and case counts."""
+    found = attempt_rows.head(attempt_id) if tok.attempt_id == attempt_id else None
+    if found is None or found[0].user_id != tok.user_id \
+            or found[0].assignment.resource_link_id != tok.resource_link_id:
+        abort(403, "This attempt does not belong to your launch.")
+    return found
 
 
 def staff_link(tok: LaunchToken) -> ResourceLink:

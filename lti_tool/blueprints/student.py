@@ -10,7 +10,7 @@ from ..services import attempts, grade_sync, page_answers, review
 from ..services.lms_frame import lms_origins
 from ..services.bank_store import item_type
 from ..services.launches import context_for
-from .auth import attempt_for, current_token
+from .auth import attempt_for, attempt_head_for, attempt_rows_for, current_token
 from .navigation import browser_request, go, page
 
 bp = Blueprint("student", __name__)
@@ -20,7 +20,7 @@ bp = Blueprint("student", __name__)
 @csrf.exempt  # POST only carries the launch token here (the hand-off page); it changes nothing
 def attempt_page(attempt_id):
     tok = current_token()
-    attempt = attempt_for(tok, attempt_id)
+    attempt, questions, cases = attempt_head_for(tok, attempt_id)  # the items only if the page shows them
     if attempt.state == IN_PROGRESS and attempts.overdue(attempt):
         attempt = attempts.submit(attempt.id, by="timer")
     token = issue(tok)
@@ -29,8 +29,8 @@ def attempt_page(attempt_id):
     if attempt.state != IN_PROGRESS:
         return go("student.review_page", tok, token=token, attempt_id=attempt.id)
     if attempt.opened_at is None and attempt.submit_requested_at is None:
-        return page(_start_page(tok, attempt, token), tok, token)
-    return page(_attempt_page(tok, attempt, token), tok, token)
+        return page(_start_page(tok, attempt, token, questions, cases), tok, token)
+    return page(_attempt_page(tok, attempts.load_items(attempt), token), tok, token)
 
 
 def _attempt_page(tok, attempt, token, problems=None, status=200):
@@ -53,13 +53,12 @@ def _keep_page_answers(attempt) -> dict[int, str]:
     return found.problems
 
 
-def _start_page(tok, attempt, token):
+def _start_page(tok, attempt, token, questions, cases):
     a = attempt.assignment
     acc = attempts.accommodation(tok.context_id, tok.user_id)
     allowed = attempts.attempts_allowed(a, acc)
-    cases = {i.bank_item.definition["case"]["id"] for i in attempt.items if i.bank_item.definition.get("case")}
     return render_template("student/start.html", attempt=attempt, assignment=a, token=token,
-                           questions=len(attempt.items), cases=len(cases), allowed=allowed,
+                           questions=questions, cases=cases, allowed=allowed,
                            limit=attempts.time_limit_minutes(a, acc), accommodated=bool(acc and acc.time_multiplier > 1),
                            mode=a.delivery_mode, lms_origins=lms_origins(tok.resource_link_id))
 
@@ -119,12 +118,12 @@ def extend(attempt_id):
 @csrf.exempt  # the launch token is the CSRF defence here
 def save(attempt_id):
     tok = current_token()
-    attempt = attempt_for(tok, attempt_id)
+    attempt = attempt_rows_for(tok, attempt_id)  # narrow rows: the hottest request of an exam
     try:
         position, seq = int(request.form["position"]), int(request.form["seq"])
     except (KeyError, ValueError):
         return jsonify(error="A save needs a question position and a sequence number."), 400
-    item = next((i for i in attempt.items if i.position == position), None)
+    item = attempt.item_at(position)
     if item is None:
         return jsonify(error=f"There is no question {position} in this attempt."), 404
     try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -34,9 +35,20 @@ class SaveResult:
 def load(attempt_id: int) -> Attempt | None:
     """The attempt with its assignment, items and their bank items, in one query: every student
     page and action reads them all (lazy loading made it 2 + 2N queries)."""
-    return db.session.get(Attempt, attempt_id, options=[
+    attempt = db.session.get(Attempt, attempt_id, options=[
         joinedload(Attempt.assignment).joinedload(Assignment.resource_link),
         joinedload(Attempt.items).joinedload(AttemptItem.bank_item)])
+    if attempt is not None and "items" in sa_inspect(attempt).unloaded:
+        load_items(attempt)  # held already without them (attempt_rows.head): one query, not 1 + N
+    return attempt
+
+
+def load_items(attempt: Attempt) -> Attempt:
+    """Give an attempt loaded without them (attempt_rows.head) its items and bank items, in one query."""
+    items = db.session.execute(db.select(AttemptItem).options(joinedload(AttemptItem.bank_item))
+                               .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).scalars()
+    set_committed_value(attempt, "items", list(items))
+    return attempt
 
 
 def accommodation(context_id: int, user_id: int) -> Accommodation | None:
@@ -244,7 +256,8 @@ def overdue(attempt: Attempt, now: datetime | None = None) -> bool:
 
 def save_response(attempt: Attempt, position: int, seq: int, response, commit: bool = True) -> SaveResult:
     """Idempotent and out-of-order safe: every save is logged; only a newer seq replaces the answer.
-    commit=False leaves the commit to the caller (several answers in one transaction)."""
+    commit=False leaves the commit to the caller (several answers in one transaction). `attempt`
+    is an Attempt or the narrow attempt_rows.AttemptRow (autosave)."""
     if attempt.state != IN_PROGRESS:
         raise AttemptError("This attempt has already been submitted; the answer was not changed.", 409)
     if overdue(attempt):
@@ -278,8 +291,11 @@ def save_response(attempt: Attempt, position: int, seq: int, response, commit: b
         db.update(AttemptItem).where(AttemptItem.id == item.id, AttemptItem.response_seq < seq)
         .values(response=response, response_seq=seq)).rowcount == 1
     if applied:  # what the row now holds, so the rest of the request need not read it again
-        set_committed_value(item, "response", response)
-        set_committed_value(item, "response_seq", seq)
+        if isinstance(item, AttemptItem):
+            set_committed_value(item, "response", response)
+            set_committed_value(item, "response_seq", seq)
+        else:  # an attempt_rows.ItemRow (autosave reads no ORM objects)
+            item.response, item.response_seq = response, seq
     if commit:
         commit_keeping_loaded()
     return SaveResult(applied, seq if applied else max(item.response_seq, seq), now)

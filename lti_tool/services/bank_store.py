@@ -304,6 +304,8 @@ def drawable(collections: list[str] | None = None) -> tuple[list[Item], dict[str
         return hit
     rows = current_items(collections)
     pool = ([to_item(r) for r in rows.values()], {iid: r.id for iid, r in rows.items()})
+    from .attempt_rows import remember
+    remember(rows.values())  # the attempts drawn from them read these definitions (autosave, submit)
     with _pool_lock:
         if len(_pool_cache) > 8:
             _pool_cache.clear()

@@ -62,6 +62,8 @@ def test_the_clock_starts_at_start_not_at_launch(client, platform, app):
 
 def test_case_study_unfolds_only_as_reached_and_locks(client, platform, app):
     aid, lt, size = _setup(client, platform, app)
+    start = client.get(f"/attempt/{aid}?lt={lt}").get_data(as_text=True)  # counted without loading the items
+    assert f"<dd>{size}, including 1 case study</dd>" in start
     client.post(f"/attempt/{aid}/start", data={"lt": lt})
     with app.app_context():
         a = db.session.get(Attempt, aid)
