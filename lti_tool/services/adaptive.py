@@ -137,7 +137,9 @@ def answer(attempt: Attempt, position: int, response, secret: str) -> Attempt:
     claimed = db.session.execute(
         db.update(AttemptItem).where(AttemptItem.id == item.id, AttemptItem.points.is_(None))
         .values(response=response, response_seq=1, points=float(score.points), max_points=float(score.max_points),
-                score_parts=parts).execution_options(synchronize_session=False)).rowcount
+                # A practice answer is final, so it locks at once: the next part of a case study opens
+                # (services/case_progress.py shows a case part only once the parts before it are locked).
+                score_parts=parts, locked_at=utcnow()).execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         db.session.rollback()
         return attempt

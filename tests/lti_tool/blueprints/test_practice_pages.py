@@ -241,3 +241,24 @@ def test_the_plan_names_the_right_technique_at_the_wrong_moment(client, platform
     plan = client.get(f"/practice/{aid}/plan?lt={lt}").get_data(as_text=True)
     assert re.search(r'<h2 id="habit-1">1\. The right technique at the wrong moment</h2>', plan)
     assert f"you chose this {len(offering)} times, in {len(offering)} questions that offered it" in plan
+
+
+def test_every_part_of_a_case_study_in_a_practice_session_is_shown_when_it_is_reached(client, platform, app):
+    """Practice answers are final, so each answered part locks and the next part opens: part 3
+    of cs-anger (a bow-tie) is shown with its stem, not as an unreached placeholder."""
+    from lti_tool.models import BankItem
+    adaptive_link(client, platform, app, max_items=6, se_target=0.05)
+    with app.app_context():
+        for row in db.session.execute(db.select(BankItem).where(BankItem.case_study == "cs-anger",
+                                                                BankItem.current.is_(True))).scalars():
+            row.collection = "case-test"
+        a = db.session.execute(db.select(Assignment)).scalar_one()
+        a.blueprint = {"name": "case", "collections": ["case-test"], "sections": [{"filter": {}, "count": 6}]}
+        db.session.commit()
+    aid, lt = start(client, platform)
+    seen, _ = run_session(client, app, aid, lt)
+    assert seen == 6
+    with app.app_context():
+        a = db.session.get(Attempt, aid)
+        assert [i.bank_item.item_id for i in a.items] == [f"cs-anger-{n}" for n in range(1, 7)]
+        assert all(i.locked_at is not None for i in a.items)
