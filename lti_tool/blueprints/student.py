@@ -6,7 +6,7 @@ from ..launch_token import LaunchToken, issue
 from ..models import Attempt
 from ..models.attempts import IN_PROGRESS
 from ..models.base import utcnow
-from ..services import attempts, grade_sync, page_answers, review
+from ..services import attempts, grade_sync, page_answers, review, submission
 from ..services.lms_frame import lms_origins
 from ..services.bank_store import item_type
 from ..services.launches import context_for
@@ -140,7 +140,7 @@ def save(attempt_id):
 @csrf.exempt
 def submit(attempt_id):
     tok = current_token()
-    attempt = attempt_for(tok, attempt_id)
+    attempt = attempt_rows_for(tok, attempt_id)  # narrow rows: graded without an ORM object per item
     # The form carries every answer too, so a save lost in flight (or no JavaScript) loses nothing.
     problems = _keep_page_answers(attempt)
     timed_out = request.form.get("timed_out") == "1" and attempt.deadline_at is not None \
@@ -148,10 +148,10 @@ def submit(attempt_id):
     if problems and page_answers.fresh_positions(request.form.get("fresh")) == attempts.ALL_FRESH \
             and not timed_out and not attempts.overdue(attempt):
         # A page without JavaScript showed no message while answering: say what to fix, submit nothing yet.
-        return _attempt_page(tok, attempt, issue(tok), problems, 400)
-    attempts.request_submit(attempt)
+        return _attempt_page(tok, attempts.load(attempt.id), issue(tok), problems, 400)
+    submission.request_submit(attempt)
     # The page's own timer posts with timed_out=1; believe it only once the deadline has passed.
-    attempt = attempts.submit(attempt.id, by="timer" if timed_out else "student")
+    submission.finish(attempt, by="timer" if timed_out else "student")
     return go("student.review_page", tok, attempt_id=attempt.id)
 
 

@@ -66,6 +66,7 @@ class AttemptRow:
     is_preview: bool
     opened_at: datetime | None
     deadline_at: datetime | None
+    submit_requested_at: datetime | None
     assignment: AssignmentRow
     items: list[ItemRow] = field(default_factory=list)
 
@@ -116,7 +117,8 @@ def load(attempt_id: int) -> AttemptRow | None:
     in one query (plus one for definitions this process has not seen)."""
     a, s, i, b = (Attempt.__table__.c, Assignment.__table__.c, AttemptItem.__table__.c, BankItem.__table__.c)
     rows = db.session.execute(
-        db.select(a.id, a.user_id, a.state, a.is_preview, a.opened_at, a.deadline_at, a.assignment_id,
+        db.select(a.id, a.user_id, a.state, a.is_preview, a.opened_at, a.deadline_at, a.submit_requested_at,
+                  a.assignment_id,
                   s.resource_link_id, s.time_limit_minutes,
                   i.id.label("item_id"), i.position, i.bank_item_id, i.response, i.response_seq, i.locked_at,
                   i.flagged, b.content_hash)
@@ -128,6 +130,7 @@ def load(attempt_id: int) -> AttemptRow | None:
         return None
     first = rows[0]
     attempt = AttemptRow(first.id, first.user_id, first.state, first.is_preview, first.opened_at, first.deadline_at,
+                         first.submit_requested_at,
                          AssignmentRow(first.assignment_id, first.resource_link_id, first.time_limit_minutes))
     if first.item_id is None:
         return attempt

@@ -17,12 +17,13 @@ from ..metrics import note_attempt
 from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem, ResourceLink, ResponseStep
 from ..models.attempts import GRADED, IN_PROGRESS, SUBMITTED
 from ..models.base import utcnow
-from . import adaptive, bank_store, exposure, grade_sync, grading
+from . import adaptive, bank_store, exposure
 from .attempt_error import AttemptError  # noqa: F401 (callers import it from here too)
 from .case_progress import case_frontiers, is_last_of_case, reached
 from .launch_context import LaunchContext
 from .presentation import start_state
 from .rows import adopt, commit_keeping_loaded, insert_unless_exists
+from .submission import request_submit, submit  # noqa: F401 (callers use attempts.submit)
 
 
 @dataclass
@@ -325,56 +326,6 @@ def save_unsaved(attempt: Attempt, responses: dict, fresh: set[int] | str = froz
             saved = True
     if saved:
         commit_keeping_loaded()
-
-
-def request_submit(attempt: Attempt) -> None:
-    """Note, in its own commit, that the student asked to submit: if grading never completes
-    (a crash), the next launch says so and offers Submit again."""
-    if attempt.state == IN_PROGRESS and attempt.submit_requested_at is None:
-        now = utcnow()
-        if db.session.execute(db.update(Attempt).where(Attempt.id == attempt.id, Attempt.state == IN_PROGRESS)
-                              .values(submit_requested_at=now)).rowcount:
-            set_committed_value(attempt, "submit_requested_at", now)
-        commit_keeping_loaded()  # the submit that follows grades the items this request holds
-
-
-def submit(attempt_id: int, by: str = "student") -> Attempt:
-    """Grade once, whatever happens: a double click, two tabs, a retry, the timer.
-
-    A conditional UPDATE claims the attempt, so only one caller grades it; the grade
-    and the gradebook sync request are written in that same transaction.
-    """
-    now = utcnow()
-    attempt = load(attempt_id)
-    if attempt is None:
-        raise AttemptError("No such attempt.", 404)
-    if attempt.state != IN_PROGRESS:
-        return attempt
-    # Graded from the items as loaded; the claim below makes it count only if the attempt was
-    # still in progress, and writes the state and the score in one statement.
-    grading.grade_attempt(attempt)
-    with db.session.no_autoflush:  # the items' scores are flushed with the commit, once claimed
-        claimed = db.session.execute(
-            db.update(Attempt).where(Attempt.id == attempt_id, Attempt.state == IN_PROGRESS)
-            .values(state=GRADED, submitted_at=now, submitted_by=by, points=attempt.points,
-                    max_points=attempt.max_points).execution_options(synchronize_session=False)
-        ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        attempt = db.session.get(Attempt, attempt_id)
-        if attempt is None:
-            raise AttemptError("No such attempt.", 404)
-        return attempt
-    note_attempt(db.session, "submitted", by)
-    for name, value in (("state", GRADED), ("submitted_at", now), ("submitted_by", by),
-                        ("points", attempt.points), ("max_points", attempt.max_points)):
-        set_committed_value(attempt, name, value)
-    if not attempt.is_preview:  # Moodle rejects scores for users who cannot be graded
-        link = attempt.assignment.resource_link
-        set_committed_value(link, "assignment", attempt.assignment)  # the reverse side, already known
-        grade_sync.request_sync(link, attempt.user_id, changed_at=now, cause="submit")
-    commit_keeping_loaded()  # what was written is what the request holds
-    return attempt
 
 
 def sweep_overdue(now: datetime | None = None) -> int:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from question_bank.scoring import combine_attempts
 
@@ -25,6 +24,7 @@ from ..models import Assignment, Attempt, Context, Deployment, GradeSync, Platfo
 from ..models.attempts import GRADED
 from ..models.base import utcnow
 from ..models.grades import DEAD, DELIVERED, FAILED, PENDING
+from .rows import adopt, insert_unless_exists
 
 
 @dataclass(frozen=True)
@@ -71,34 +71,32 @@ def _row_for_update(link_id: int, user_id: int) -> GradeSync | None:
 
 
 def request_sync(link: ResourceLink, user: User | int, changed_at: datetime | None = None,
-                 cause: str = "submit") -> GradeSync | None:
+                 cause: str = "submit", graded: bool = False) -> GradeSync | None:
     """Mark the user's gradebook score on this link as changed; the worker posts it.
 
     At most one row per (link, user): a second change before the first is posted updates the
     row, it does not queue another score. `changed_at` is when the grade's input changed (the
     submission time); the row's state timestamp becomes that, but always at least a second
     later than the state before it, so the platform can tell every state from the one before.
-    Nothing is queued for a link without the grade service, or a user with no graded attempt.
+    Nothing is queued for a link without the grade service, or a user with no graded attempt
+    (`graded`: the caller has just graded one in this transaction, so that is not asked).
     """
     user_id = user if isinstance(user, int) else user.id
     if not has_grade_service(link) or link.assignment is None:
         return None
-    if not _graded(link.assignment.id, user_id):
+    if not graded and not _graded(link.assignment.id, user_id):
         return None
     now = utcnow()
     row = _row_for_update(link.id, user_id)
     if row is None:
-        try:
-            with db.session.begin_nested():
-                row = GradeSync(resource_link_id=link.id, user_id=user_id, lineitem_url=link.lineitem_url,
-                                status=PENDING, requested_seq=0, delivered_seq=0, tries=0,
-                                state_at=_second(changed_at or now), next_try_at=now, created_at=now)
-                db.session.add(row)
-        except IntegrityError:  # another request created it at the same moment
-            row = _row_for_update(link.id, user_id)
-        else:
-            row.requested_seq, row.cause = 1, cause
-            return row
+        # One statement (no savepoint): the row, unless another request created it at the same moment.
+        values = dict(resource_link_id=link.id, user_id=user_id, lineitem_url=link.lineitem_url, status=PENDING,
+                      requested_seq=1, delivered_seq=0, tries=0, state_at=_second(changed_at or now),
+                      next_try_at=now, created_at=now, cause=cause)
+        new_id = db.session.execute(insert_unless_exists(GradeSync).values(**values).returning(GradeSync.id)).scalar()
+        if new_id is not None:
+            return adopt(GradeSync(id=new_id, **values))
+        row = _row_for_update(link.id, user_id)
     row.state_at = max(_second(changed_at or now), row.state_at + timedelta(seconds=1))
     row.requested_seq += 1
     row.cause = cause

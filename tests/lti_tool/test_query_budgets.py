@@ -21,12 +21,13 @@ from tests.support.forms import form_fields
 from tests.support.platform import TestPlatform
 from tests.support.queries import counting
 
-# The targets. LOGIN is ours: the OIDC login writes its state row and nothing else.
+# The targets, tightened where Rapport beat them (first page: the 4; submit:
+# the 10). LOGIN is ours: the OIDC login writes its state row and nothing else.
 LOGIN = {"statements": 2, "commits": 1}
 LAUNCH = {"statements": 8, "commits": 2}
-FIRST_PAGE = {"statements": 4, "commits": 0}
+FIRST_PAGE = {"statements": 3, "commits": 0}
 AUTOSAVE = {"statements": 3, "commits": 1}
-SUBMIT = {"statements": 10}
+SUBMIT = {"statements": 7}
 SUBMIT_ITEMS = 25
 
 

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlparse
 from lti_tool.extensions import db
 from lti_tool.grades import worker
 from lti_tool.models import Attempt
-from lti_tool.services import attempts
+from lti_tool.services import submission
 from tests.support.grades import make_due
 from tests.support.platform import INSTRUCTOR
 
@@ -55,7 +55,7 @@ def test_relaunch_after_a_submit_that_never_completed_offers_submit(client, plat
 
     def crash(*a, **k):
         raise RuntimeError("the process died while grading")
-    monkeypatch.setattr(attempts.grading, "grade_attempt", crash)
+    monkeypatch.setattr(submission.grading, "score_items", crash)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert client.post(f"/attempt/{aid}/submit", data={"lt": _token(loc)}).status_code == 500
     monkeypatch.undo()

@@ -105,3 +105,23 @@ def test_a_second_submit_while_a_post_is_in_flight_is_posted_next(client, platfo
         worker.run_once()
     assert platform.gradebook[("7", "student-1")]["score"]["scoreGiven"] == expected_score(app)
     assert sync_row(app).status == "delivered"
+
+
+def test_a_row_created_by_another_request_at_the_same_moment_is_updated_not_duplicated(
+        client, platform, app, monkeypatch):
+    a = first_launch(client, platform, app)
+    answer_and_submit(app, a, 3)
+    before = sync_row(app)
+    with app.app_context():
+        real = grade_sync._row_for_update
+        looks = []
+
+        def raced(link_id, user_id):  # the first look misses the row the other request just made
+            looks.append(1)
+            return None if len(looks) == 1 else real(link_id, user_id)
+        monkeypatch.setattr(grade_sync, "_row_for_update", raced)
+        row = grade_sync.request_sync(_link(app), db.session.get(Attempt, a).user_id, cause="reconcile")
+        db.session.commit()
+        assert len(looks) == 2 and row.id == before.id
+        rows = db.session.execute(db.select(GradeSync)).scalars().all()
+        assert len(rows) == 1 and rows[0].requested_seq == before.requested_seq + 1 and rows[0].cause == "reconcile"
