@@ -361,6 +361,7 @@ def technique_figures(items) -> dict:
             shapes["opens like a reflection, then 'but'"] += opens_reflectively(t) and bool(re.search(r"\bbut\b", t, re.I))
             shapes["opens with 'Why'"] += bool(re.match(r"why\b", t, re.I))
             shapes["reassuring wording ('I'm sure', 'don't worry'...)"] += bool(REASSURING.search(t))
+            shapes["names a feeling and asks a question (the usual key's shape)"] += _reflect_and_ask(t)
     n_mc = len(mc)
     return {
         "mc_items": n_mc,

@@ -46,6 +46,7 @@ def test_technique_figures_count_distractor_tags_key_family_and_wording(fixture_
     assert f["distractors"]["false-reassurance"] == 1 and f["distractors"]["why-question"] == 1
     assert f["keys"]["validation"] == 1 and f["key_reflect_explore"] == 1
     assert f["shapes"]["opens like a reflection, then 'but'"] == 1 and f["shapes"]["opens with 'Why'"] == 1
+    assert f["shapes"]["names a feeling and asks a question (the usual key's shape)"] == 0
     assert f["all_distractors"]["false-reassurance"] == 2  # the select-n option "Don't worry." counts too
     text = report(fixture_bank)
     assert "multiple-choice distractors: 7; most used: inaccurate-assessment 2 (29%)" in text
