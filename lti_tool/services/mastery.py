@@ -89,8 +89,10 @@ def _banded(abilities: dict, cuts: dict[str, float]) -> list[Band]:
 
 def bands(history: list[Answer], context_id: int, calibrated: dict[str, float] | None = None) -> list[Band]:
     calibrated = _difficulties() if calibrated is None else calibrated
-    abilities = topic_abilities((a.topic, difficulty_of(a.item_id, a.label, calibrated), a.correct) for a in history)
-    return _banded(abilities, standards(context_id, calibrated))
+    cuts = standards(context_id, calibrated)
+    abilities = topic_abilities(((a.topic, difficulty_of(a.item_id, a.label, calibrated), a.correct) for a in history),
+                                centres=cuts)
+    return _banded(abilities, cuts)
 
 
 def for_student(user_id: int, context_id: int) -> list[Band]:
@@ -112,4 +114,4 @@ def bands_many(histories: dict[int, list[Answer]], context_id: int,
     rows = {u: [(a.topic, a.item_id, difficulty_of(a.item_id, a.label, calibrated), a.correct) for a in h]
             for u, h in histories.items()}
     cuts = standards(context_id, calibrated)
-    return {u: _banded(abilities, cuts) for u, abilities in topic_abilities_many(rows).items()}
+    return {u: _banded(abilities, cuts) for u, abilities in topic_abilities_many(rows, centres=cuts).items()}

@@ -13,6 +13,7 @@ from lti_tool.services import adaptive, bank_store
 from tests.support.cookieless import CookielessBrowser, forms
 from tests.support.forms import form_fields
 from tests.support.live import live, wait_until  # noqa: F401  (fixture)
+from tests.support.practice import choose
 
 SETTINGS = {"title": "Alliance adaptive practice", "blueprint_key": "alliance-practice", "attempts_allowed": "1",
             "grading_method": "highest", "feedback_policy": "after_submit", "points_possible": "10",
@@ -22,15 +23,13 @@ HABIT = "false-reassurance"
 
 
 def _answer_for(app, attempt_id):
-    """The key, except that this student picks a false-reassurance option wherever one is offered."""
+    """The key, except that this student picks a false-reassurance option wherever one is offered
+    (single-choice, select-all, select-N)."""
     with app.app_context():
         item = adaptive.current_item(db.session.get(Attempt, attempt_id))
         t = bank_store.item_type(item.bank_item)
-        d, key = item.bank_item.definition, t.correct_response()
-        if item.bank_item.type == "multiple_choice":
-            bad = [o["id"] for o in d["options"] if o.get("technique") == HABIT]
-            key = bad[0] if bad else key
-        return item.bank_item.type, key
+        kind = item.bank_item.type
+        return kind, choose(kind, item.bank_item.definition, t.correct_response(), HABIT)
 
 
 def _practise(b, app, page):

@@ -8,7 +8,8 @@ from question_bank.adaptive.mastery import BORDERLINE, MASTERED, NEEDS_PRACTICE,
 def test_bands_from_the_chance_of_being_above_the_standard():
     assert band("empathy", "Empathy", Ability(1.2, 0.5, 8)).label == MASTERED
     assert band("empathy", "Empathy", Ability(-1.2, 0.5, 8)).label == NEEDS_PRACTICE
-    assert band("empathy", "Empathy", Ability(0.2, 0.8, 2)).label == BORDERLINE
+    assert band("empathy", "Empathy", Ability(0.2, 0.8, 4)).label == BORDERLINE
+    assert band("empathy", "Empathy", Ability(2.0, 0.6, 2)).label == BORDERLINE  # two answers: no verdict yet
 
 
 def test_each_band_is_one_sentence_naming_the_topic_and_the_evidence():
@@ -28,7 +29,7 @@ def test_a_topic_is_judged_against_its_own_typical_question():
 
 
 def test_the_sentence_gives_the_precision_and_agrees_with_the_band():
-    for ab, standard in ((Ability(1.2, 0.5, 8), 0.0), (Ability(-0.3, 0.9, 2), 0.0), (Ability(0.4, 0.25, 30), 0.1),
+    for ab, standard in ((Ability(1.2, 0.5, 8), 0.0), (Ability(-0.3, 0.9, 3), 0.0), (Ability(0.4, 0.25, 30), 0.1),
                          (Ability(-1.0, 0.4, 9), 0.5)):
         b = band("empathy", "Empathy", ab, standard)
         low, high = b.likely_range
@@ -62,3 +63,16 @@ def test_many_students_at_once_match_one_at_a_time():
     assert abs(many["bob"]["empathy"].theta - estimate([(0.0, False), (-1.0, True)]).theta) < 1e-6
     assert many["ann"]["empathy"].n == 2 and many["ann"]["validation"].n == 1
     assert "validation" not in many["bob"] and many["cat"] == {}
+
+
+def test_with_the_prior_on_the_topics_standard_no_answers_mean_no_verdict():
+    # Against an easy topic's standard, a class-centred prior alone would already lean to
+    # "mastered"; centred on the standard, only the student's answers move the band.
+    easy = -0.8
+    few = [("empathy", easy, True)]
+    leaning = band("empathy", "Empathy", topic_abilities(few * 2)["empathy"], easy)
+    neutral = band("empathy", "Empathy", topic_abilities(few * 2, centres={"empathy": easy})["empathy"], easy)
+    assert neutral.chance_above < leaning.chance_above
+    assert neutral.label == BORDERLINE and "too few answers" in neutral.sentence
+    assert band("empathy", "Empathy", topic_abilities(few * 12, centres={"empathy": easy})["empathy"], easy).label \
+        == MASTERED
