@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Assemble the app: settings, extensions, blueprints, error pages. Nothing else."""
     from config import Settings
 
-    from . import errors, logs, metrics, models, rate_limits, security  # noqa: F401  (models register their tables)
+    from . import errors, logs, metrics, models, rate_limits, security, static_files  # noqa: F401  (models register their tables)
     from .blueprints import admin, health, instructor, instructor_bank, item_media, lti, practice, registration, student
     from .extensions import csrf, db, migrate
 
@@ -29,5 +29,6 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.init_app(app)
     metrics.listen(db)
     security.init_app(app)
+    static_files.init_app(app)
     rate_limits.init_app(app)  # after the blueprints: it wraps their views
     return app
