@@ -55,7 +55,7 @@ def test_a_student_who_uses_good_techniques_at_the_wrong_moment_is_told_so():
     offering = items_with_habit(bank.items.values(), "wrong-moment")
     assert len(offering) >= 3
     others = [i for i in bank.items.values() if i not in offering and not i.case_study]
-    served = offering + random.Random(7).sample(others, 30)
+    served = offering + random.Random(7).sample(others, RECENT - len(offering))  # all within the plan's window
     random.Random(8).shuffle(served)
     answers = []
     for n, item in enumerate(served):
