@@ -279,6 +279,18 @@ class _PoolCache:
 _POOLS = _PoolCache()
 
 
+def drawable_ids(blueprint, items) -> frozenset:
+    """Every item id a draw of `blueprint` from `items` could return: in its collections, in a
+    unit some section's filter matches (a case study only when all its items match). Uses the
+    draw's prepared pools, so asking again for the same items costs a lookup."""
+    pool = _POOLS.pool(items, blueprint.collections)
+    found = set()
+    for flt, _count in blueprint.sections:
+        for u in pool.matching(flt):
+            found.update(pool.unit_ids[u])
+    return frozenset(found)
+
+
 def draw(blueprint, items, rng, seen_ids=frozenset(), exposure=None) -> list:
     """Item ids for one attempt. Per section: unseen first, then least exposed, then random.
 

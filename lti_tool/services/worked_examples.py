@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 
 from question_bank.habits import items_with_habit
-from question_bank.selection import Blueprint, _unit_matches, units_of
+from question_bank.selection import Blueprint, drawable_ids
 
 from ..extensions import db
 from ..models import Assignment, ResourceLink
@@ -43,9 +43,7 @@ def graded_can_draw(context_id: int) -> frozenset[str]:
         except (KeyError, TypeError, ValueError):  # an unreadable question set: assume it can draw anything
             return frozenset(i.id for i in bank_store.drawable(None)[0])
         items, _ = bank_store.drawable(list(bp.collections) if bp.collections else None)
-        for unit in units_of(items, bp.collections):
-            if any(_unit_matches(flt, unit) for flt, _count in bp.sections):
-                out.update(i.id for i in unit)
+        out |= drawable_ids(bp, items)
     return frozenset(out)
 
 

@@ -281,3 +281,23 @@ def test_shipped_blueprints_never_draw_two_of_one_family():
                 units.setdefault(case or i, set()).add(family[i])
             seen = [f for fams in units.values() for f in fams - {None}]
             assert len(seen) == len(set(seen)), (nb.key, a, sorted(seen))
+
+
+def test_drawable_ids_are_what_a_draw_can_return():
+    from question_bank.bank import load_bank
+    from question_bank.selection import drawable_ids
+    bank = load_bank()
+    items = list(bank.items.values())
+    bp = Blueprint("t", [(Filter(topic="empathy", type="multiple_choice"), 2), (Filter(difficulty="hard"), 1)])
+    ids = drawable_ids(bp, items)
+    want = {i.id for i in items if not i.case_study and ((i.topic == "empathy" and i.type == "multiple_choice")
+                                                         or i.difficulty == "hard")}
+    assert want <= ids
+    # A case study counts only when every one of its items matches some one section.
+    for i in items:
+        if i.case_study and i.id in ids:
+            case = [j for j in items if j.case_study == i.case_study and j.collection == i.collection]
+            assert any(all(f.matches(j) for j in case) for f, _ in bp.sections), i.id
+    rng = random.Random(3)
+    for _ in range(20):
+        assert set(draw(bp, items, rng)) <= ids
