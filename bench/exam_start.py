@@ -97,8 +97,54 @@ class Stats:
 
     def error(self, step: str, detail: str):
         self.errors[step] += 1
-        if len(self.error_samples) < 8:
-            self.error_samples.append(f"{step}: {detail[:200]}")
+        sample = f"{step}: {_message(detail)[:200]}"
+        if len(self.error_samples) < 8 and sample not in self.error_samples:
+            self.error_samples.append(sample)
+
+
+_TICK = __import__("os").sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int, children_done: bool) -> float:
+    """CPU seconds of a process (user + system), plus those of its reaped children if asked:
+    gunicorn's master reaps the workers it recycles, so their time is not lost."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if children_done else 0)
+    return ticks / _TICK
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for t in Path(f"/proc/{pid}/task").iterdir()
+                for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(cluster) -> dict[str, float]:
+    """CPU used so far by the app hosts (gunicorn masters, live workers, recycled workers) and by
+    the database server (every postgres process; PostgreSQL mode only)."""
+    app = sum(_proc_cpu(p.pid, True) + sum(_proc_cpu(c, False) for c in _children(p.pid)) for p in cluster.procs)
+    database = 0.0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() == "postgres":
+                    database += _proc_cpu(int(d.name), False)
+            except OSError:
+                pass
+    return {"app": app, "database": database if cluster.env["RAPPORT_DATABASE_URL"].startswith("postgresql") else 0.0}
+
+
+def _message(body: str) -> str:
+    """The sentence a refusal page shows, not its HTML."""
+    import re
+    m = re.search(r"<main[^>]*>(.*?)</main>", body, re.S)
+    text = re.sub(r"<[^>]+>", " ", m.group(1) if m else body)
+    return " ".join(text.split())
 
 
 def pct(values, q):
@@ -280,7 +326,10 @@ def main():
             db.session.commit()
         stats = Stats()
         args.who = "student"
+        cpu0, driver0 = cpu_seconds(cluster), time.process_time()
         elapsed = asyncio.run(drive(cluster, platform, args, stats))
+        cpu1, driver1 = cpu_seconds(cluster), time.process_time()
+        stats.cpu = {k: cpu1[k] - cpu0[k] for k in cpu1} | {"driver": driver1 - driver0}
         deadline = time.monotonic() + 600
         with app.app_context():
             while time.monotonic() < deadline:
@@ -328,6 +377,18 @@ def report(args, cluster, stats, elapsed, sent, lost, submitted, rows, users):
     for line in stats.error_samples:
         print(f"    {line}")
     print(f"  answers: {sent} acknowledged, {lost} lost")
+    started = len(stats.t.get("full_launch", []))
+    if started and getattr(stats, "cpu", None):
+        c = stats.cpu
+        per = {k: v / started for k, v in c.items()}
+        print(f"  CPU: app {c['app']:.0f} s, PostgreSQL {c['database']:.0f} s, driver {c['driver']:.0f} s "
+              f"(machine: {__import__('os').cpu_count()} cores, {elapsed:.0f} s of wall)")
+        print(f"  per student through launch and exam: app {per['app'] * 1000:.0f} ms, "
+              f"database {per['database'] * 1000:.0f} ms CPU")
+        need = (c["app"] + c["database"]) / started * args.students
+        print(f"  for {args.students} students the app and database need {need:.0f} CPU-seconds: "
+              f"{need / (args.window + args.items * args.think):.1f} cores on average over "
+              f"{args.window + args.items * args.think:.0f} s of exam, more while they launch")
     dup = sum(1 for n in users.values() if n > 1)
     print(f"  grades: {submitted} submitted, {rows} grade_sync rows, {len(users)} students' scores at the platform, "
           f"{dup} duplicated, {max(0, submitted - len(users))} missing")
