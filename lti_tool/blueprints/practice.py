@@ -6,6 +6,7 @@ from ..extensions import csrf
 from ..launch_token import LaunchToken, issue
 from ..models.attempts import IN_PROGRESS
 from ..services import adaptive, mastery, review, study_plan
+from ..services.attempt_error import AttemptError
 from ..services.bank_store import item_type
 from .auth import attempt_for, current_token
 
@@ -56,7 +57,15 @@ def answer(attempt_id):
     if problem and item.points is None:
         return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok), error=problem,
                                 _anchor="question"), code=303)
-    attempt = adaptive.answer(attempt, position, response, current_app.config["SECRET_KEY"])
+    try:
+        attempt = adaptive.answer(attempt, position, response, current_app.config["SECRET_KEY"])
+    except AttemptError as exc:
+        if exc.status != 400:
+            raise
+        # An answer the question cannot take (more ticks than a select-N allows, without
+        # JavaScript): back to the question with the reason, nothing recorded, as the exam does.
+        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok), error=exc.message,
+                                _anchor="question"), code=303)
     return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
 
 

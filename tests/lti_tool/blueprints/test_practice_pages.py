@@ -266,3 +266,24 @@ def test_every_part_of_a_case_study_in_a_practice_session_is_shown_when_it_is_re
         a = db.session.get(Attempt, aid)
         assert [i.bank_item.item_id for i in a.items] == [f"cs-anger-{n}" for n in range(1, 7)]
         assert all(i.locked_at is not None for i in a.items)
+
+
+def test_too_many_ticks_without_javascript_come_back_to_the_question(client, platform, app):
+    """A select-N answer with one tick too many (no JavaScript to stop it) is named at the
+    question, as the exam does; nothing is recorded."""
+    adaptive_link(client, platform, app, max_items=5)
+    with app.app_context():
+        a = db.session.execute(db.select(Assignment)).scalar_one()
+        a.blueprint = {"name": "n", "collections": None, "sections": [{"filter": {"type": "select_n"}, "count": 3}]}
+        db.session.commit()
+    aid, lt = start(client, platform)
+    position, kind, definition, _key = current(app, aid)
+    assert kind == "select_n"
+    ticks = [o["id"] for o in definition["options"]][: definition["n"] + 1]
+    resp = client.post(f"/practice/{aid}/answer", data=MultiDict(
+        [("lt", lt), ("position", str(position))] + [(f"q{position}", i) for i in ticks]))
+    assert resp.status_code == 303 and "#question" in resp.headers["Location"]
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'id="answer-error"' in page and f"at most {definition['n']}" in page and f"Question {position}" in page
+    with app.app_context():
+        assert adaptive.current_item(db.session.get(Attempt, aid)).position == position  # still unanswered
