@@ -235,30 +235,45 @@ def _stems(text) -> set:
     return {w[:5] for w in content_words(text)}
 
 
-LEAK_WORDS = 2  # a later part shares at least this many new words with a key ...
+LEAK_WORDS = 2  # another part shares at least this many new words with a key ...
+
+
+def _wording(item) -> str:
+    """Everything a student reads in a part: stem, unfold, sentence, and every choice, row or step."""
+    d = item.definition
+    out = [item.stem or "", d.get("text") or ""] + [u.get("text", "") for u in d.get("unfold") or []]
+    for choices, _ in _choice_groups(item):
+        out += [c.get("text", "") for c in choices]
+    for group in ("rows", "columns") + (("options",) if item.type in ("ordered_response",) else ()):
+        out += [c.get("text", "") for c in d.get(group) or []]
+    return " ".join(out)
 
 
 def case_leaks(case_items, context="") -> list:
-    """(earlier item, later item, key text) where a later part's stem or unfold points at an earlier key.
+    """(keyed part, other part, key text) where the other part's wording points at the keyed part's key.
 
-    A later part leaks when it shares at least LEAK_WORDS word stems with a keyed choice of an
-    earlier part, more than with any of that part's distractors; words already in the case's
-    stimulus or the earlier stem do not count, since every option may echo them.
+    Both directions count: a later part must not state an earlier part's key (exports and reviews show
+    every part), and an earlier part must not give away a later one. The other part leaks when its
+    wording (stem, unfold, choices, rows) shares at least LEAK_WORDS word stems with a keyed choice,
+    more than with any of that choice list's distractors; words already in the case's stimulus or the
+    keyed part's own stem do not count, since every option may echo them.
     """
     out = []
-    for i, earlier in enumerate(case_items):
-        common = _stems(context) | _stems(earlier.stem)
-        for choices, keys in _choice_groups(earlier):
+    wording = [_stems(_wording(it)) for it in case_items]
+    for i, keyed in enumerate(case_items):
+        common = _stems(context) | _stems(keyed.stem)
+        for choices, keys in _choice_groups(keyed):
             distractors = [c for c in choices if c.get("id") not in keys]
-            for later in case_items[i + 1:]:
-                shown = _stems(" ".join([later.stem or ""] +
-                                        [u.get("text", "") for u in later.definition.get("unfold") or []])) - common
+            for j, other in enumerate(case_items):
+                if j == i:
+                    continue
+                shown = wording[j] - common
                 best_distractor = max([len((_stems(c.get("text")) - common) & shown) for c in distractors] or [0])
                 for c in choices:
                     if c.get("id") in keys:
                         n = len((_stems(c.get("text")) - common) & shown)
                         if n >= LEAK_WORDS and n > best_distractor:
-                            out.append((earlier, later, c.get("text")))
+                            out.append((keyed, other, c.get("text")))
     return out
 
 

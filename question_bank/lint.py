@@ -213,8 +213,8 @@ def cue_problems(bank, paths=()) -> list:
             for group, cid_, term in cues.bowtie_filler(item, context):
                 problems.append(_warn(item, f"bow-tie {group} {cid_!r} names {term!r}, which the case never "
                                             "mentions: filler a test-wise student rules out"))
-        for earlier, later, text in cues.case_leaks(case_items, " ".join(x.get("text", "") for x in cs.stimulus)):
-            problems.append(_warn(later, f"its stem or unfold states the key of {earlier.id} "
+        for keyed, other, text in cues.case_leaks(case_items, " ".join(x.get("text", "") for x in cs.stimulus)):
+            problems.append(_warn(other, f"its wording states the key of {keyed.id} "
                                          f"({cues.plain(text)[:60]!r}); reword so no part gives another away"))
     for item in items:
         if not item.case_study:

@@ -104,7 +104,7 @@ def cue_report(bank) -> str:
         f"  option sets where only the key makes two points: {len(f['only_key_compound'])}",
         f"  option sets where only the key opens like a reflection: {len(f['only_key_reflects'])}",
         f"  bow-tie physiological filler: {len(f['bowtie_filler'])}",
-        f"  case-study parts that state an earlier key: {len(f['case_leaks'])}",
+        f"  case-study parts whose wording states another part's key (either direction): {len(f['case_leaks'])}",
     ]
     pos = f["key_positions"]
     n = sum(pos["mc"].values())

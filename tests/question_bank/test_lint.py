@@ -382,3 +382,17 @@ def test_only_the_key_opens_like_a_reflection(tmp_path):
     fair = _opt(0, text='"It sounds like losing the job hit hard."')
     fair["options"][1]["text"] = '"It sounds hard, but things will get better."'
     assert "opens like a reflection" not in messages(lint_paths([write(tmp_path, [fair])]))
+
+
+def test_case_part_whose_options_give_away_a_later_key(tmp_path):
+    # An earlier part's option names what the later part's key says: a leak in the other direction.
+    case = leak_case("An hour later she says she has not slept for two nights.")
+    case[0]["items"][1]["options"] = [
+        {"id": "a", "text": "Ask whether she would like a night light and the door ajar",
+         "technique": "trauma-informed", "rationale": R2},
+        {"id": "b", "text": "Tell her the sleeping pill will work", "technique": "false-reassurance", "rationale": R2},
+        {"id": "c", "text": "Leave her to rest until she asks", "technique": "rejecting", "rationale": R2},
+    ]
+    case[0]["items"][0]["options"][1]["text"] = "Offer her a night light and leave the door ajar tonight"
+    found = messages(lint_paths([write(tmp_path, case_studies=case)]))
+    assert "cs-1" in found and "states the key of cs-2" in found
