@@ -59,3 +59,17 @@ def test_reflect_and_ask_needs_a_feeling_or_reflective_opener_and_a_question():
     assert not _reflect_and_ask('"It sounds like you felt alone."')
     assert not _reflect_and_ask('"What happened next?"')
     assert REASSURING.search("I'm sure it will all work out.") and not REASSURING.search("I am not certain.")
+
+
+def test_the_bundled_bank_keeps_the_distractor_and_key_aims():
+    """The blind review's aims (issue 11): no distractor technique over 15% of multiple-choice
+    distractors, false reassurance no longer the stock distractor, and reflect-and-explore keys
+    in under half of the multiple-choice items."""
+    from question_bank import cues
+    from question_bank.bank import load_bank
+    f = cues.technique_figures(list(load_bank().items.values()))
+    n = sum(f["distractors"].values())
+    top, top_n = f["distractors"].most_common(1)[0]
+    assert top_n / n <= cues.TECHNIQUE_SHARE_LIMIT, top
+    assert f["distractors"]["false-reassurance"] / n <= 0.05
+    assert f["key_reflect_explore"] / f["mc_items"] < 0.5
