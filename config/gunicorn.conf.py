@@ -21,6 +21,8 @@ worker_class = "gthread"
 # never happens in a request: grades go through the worker).
 timeout = _web["timeout"]
 graceful_timeout = _web["timeout"]
+# A proxy in front must drop idle upstream connections sooner (nginx: keepalive_timeout 4s in the
+# upstream block, docs/deploy.md), or it may send a POST on a connection closed here: a 502.
 keepalive = 5
 # Recycle workers now and then so a slow leak never grows into an outage.
 max_requests = 5000

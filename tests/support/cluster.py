@@ -61,6 +61,7 @@ http {{
     upstream rapport {{
 {servers}
         keepalive 32;
+        keepalive_timeout 4s;  # under gunicorn's keepalive (5 s): nginx drops an idle connection first
     }}
     server {{
         listen 127.0.0.1:{port};
