@@ -151,6 +151,26 @@ def _binding(saved_target, saved_secret, storage_value: str | None, storage_chec
     return StateCheck(ok=False, storage_target=saved_target, needs_storage=True)
 
 
+_consume: list = []
+
+
+def _consume_statement(LaunchState):
+    """Built once per process (rows.prepared explains why): the UPDATE that consumes a state."""
+    if not _consume:
+        from sqlalchemy import bindparam
+
+        from .extensions import db
+        t = LaunchState.__table__
+        _consume.append(
+            db.update(t)
+            .where(t.c.state == bindparam("state_value"), t.c.nonce == bindparam("nonce_value"), t.c.used_at.is_(None),
+                   t.c.expires_at > bindparam("now_value", type_=t.c.expires_at.type),
+                   t.c.platform_id == bindparam("platform_value"))
+            .values(used_at=bindparam("now_value", type_=t.c.used_at.type))
+            .returning(t.c.storage_target, t.c.storage_secret))
+    return _consume[0]
+
+
 def consume_launch_state(state: str, nonce: str, platform_id: int, *, storage_value: str | None = None,
                          storage_checked: bool = False, cookie_ok: bool = False) -> StateCheck:
     """Consume a login's state once, for a fresh (state, nonce) of this platform.
@@ -187,13 +207,8 @@ def consume_launch_state(state: str, nonce: str, platform_id: int, *, storage_va
     from .models.base import utcnow
     now = utcnow()
     # One UPDATE decides: concurrent replays cannot both see used_at IS NULL.
-    row = db.session.execute(
-        db.update(LaunchState)
-        .where(LaunchState.state == state, LaunchState.nonce == nonce, LaunchState.used_at.is_(None),
-               LaunchState.expires_at > now, LaunchState.platform_id == platform_id)
-        .values(used_at=now)
-        .returning(LaunchState.storage_target, LaunchState.storage_secret)
-    ).first()
+    row = db.session.execute(_consume_statement(LaunchState), dict(
+        state_value=state, nonce_value=nonce, now_value=now, platform_value=platform_id)).first()
     if row is None:
         return StateCheck(ok=False)
     check = _binding(row[0], row[1], storage_value, storage_checked, cookie_ok)

@@ -20,10 +20,12 @@ from datetime import datetime
 
 from question_bank.types import get_type
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Assignment, Attempt, AttemptItem, BankItem
+from .rows import prepared
 
 _CACHE_MAX = 50_000  # definitions; a bank of thousands of items fits many times
 
@@ -112,20 +114,22 @@ def bank_defs(hashes: dict[int, str]) -> dict[int, BankDef]:
     return out
 
 
+def _load_statement():
+    a, s, i, b = (Attempt.__table__.c, Assignment.__table__.c, AttemptItem.__table__.c, BankItem.__table__.c)
+    return (db.select(a.id, a.user_id, a.state, a.is_preview, a.opened_at, a.deadline_at, a.submit_requested_at,
+                      a.assignment_id, s.resource_link_id, s.time_limit_minutes,
+                      i.id.label("item_id"), i.position, i.bank_item_id, i.response, i.response_seq, i.locked_at,
+                      i.flagged, b.content_hash)
+            .select_from(Attempt.__table__.join(Assignment.__table__, s.id == a.assignment_id)
+                         .outerjoin(AttemptItem.__table__, i.attempt_id == a.id)
+                         .outerjoin(BankItem.__table__, b.id == i.bank_item_id))
+            .where(a.id == bindparam("attempt_id")).order_by(i.position))
+
+
 def load(attempt_id: int) -> AttemptRow | None:
     """The attempt, its assignment's few settings and every item (answer state, no presentation),
     in one query (plus one for definitions this process has not seen)."""
-    a, s, i, b = (Attempt.__table__.c, Assignment.__table__.c, AttemptItem.__table__.c, BankItem.__table__.c)
-    rows = db.session.execute(
-        db.select(a.id, a.user_id, a.state, a.is_preview, a.opened_at, a.deadline_at, a.submit_requested_at,
-                  a.assignment_id,
-                  s.resource_link_id, s.time_limit_minutes,
-                  i.id.label("item_id"), i.position, i.bank_item_id, i.response, i.response_seq, i.locked_at,
-                  i.flagged, b.content_hash)
-        .select_from(Attempt.__table__.join(Assignment.__table__, s.id == a.assignment_id)
-                     .outerjoin(AttemptItem.__table__, i.attempt_id == a.id)
-                     .outerjoin(BankItem.__table__, b.id == i.bank_item_id))
-        .where(a.id == attempt_id).order_by(i.position)).all()
+    rows = db.session.execute(prepared("attempt rows", _load_statement), {"attempt_id": attempt_id}).all()
     if not rows:
         return None
     first = rows[0]
@@ -140,18 +144,21 @@ def load(attempt_id: int) -> AttemptRow | None:
     return attempt
 
 
+def _head_statement():
+    i, b = AttemptItem.__table__.c, BankItem.__table__.c
+    questions = db.select(db.func.count(i.id)).where(i.attempt_id == bindparam("attempt_id")).scalar_subquery()
+    cases = (db.select(db.func.count(db.distinct(b.case_study)))
+             .select_from(AttemptItem.__table__.join(BankItem.__table__, b.id == i.bank_item_id))
+             .where(i.attempt_id == bindparam("attempt_id")).scalar_subquery())
+    return (db.select(Attempt, questions, cases).where(Attempt.id == bindparam("attempt_id"))
+            .options(joinedload(Attempt.assignment).joinedload(Assignment.resource_link)))
+
+
 def head(attempt_id: int) -> tuple[Attempt, int, int] | None:
     """The attempt (ORM) with its assignment and link but not its items, and how many questions
     and case studies it holds, in one query: what the start page shows. attempts.load_items
     adds the items for a page that renders them."""
-    i, b = AttemptItem.__table__.c, BankItem.__table__.c
-    questions = db.select(db.func.count(i.id)).where(i.attempt_id == attempt_id).scalar_subquery()
-    cases = (db.select(db.func.count(db.distinct(b.case_study)))
-             .select_from(AttemptItem.__table__.join(BankItem.__table__, b.id == i.bank_item_id))
-             .where(i.attempt_id == attempt_id).scalar_subquery())
-    row = db.session.execute(
-        db.select(Attempt, questions, cases).where(Attempt.id == attempt_id)
-        .options(joinedload(Attempt.assignment).joinedload(Assignment.resource_link))).one_or_none()
+    row = db.session.execute(prepared("attempt head", _head_statement), {"attempt_id": attempt_id}).one_or_none()
     return None if row is None else (row[0], row[1], row[2])
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import bindparam, inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,7 +22,7 @@ from .attempt_error import AttemptError  # noqa: F401 (callers import it from he
 from .case_progress import case_frontiers, is_last_of_case, reached
 from .launch_context import LaunchContext
 from .presentation import start_state
-from .rows import adopt, commit_keeping_loaded, insert_unless_exists
+from .rows import adopt, commit_keeping_loaded, insert_unless_exists, prepared
 from .submission import request_submit, submit  # noqa: F401 (callers use attempts.submit)
 
 
@@ -104,6 +104,10 @@ def start_or_resume(lc: LaunchContext, secret: str, new: bool = False) -> Attemp
     return attempt
 
 
+def _new_attempt():
+    return insert_unless_exists(Attempt.__table__).returning(Attempt.__table__.c.id)
+
+
 def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: str) -> Attempt | None:
     """Insert the attempt and its drawn items (two statements); None if another request
     created this attempt number first."""
@@ -113,7 +117,7 @@ def _create(lc: LaunchContext, number: int, acc: Accommodation | None, secret: s
                   is_preview=lc.is_preview, started_at=now, due_at=lc.due_at, deadline_at=None,
                   submitted_at=None, submitted_by=None, submit_requested_at=None, points=None, max_points=None)
     # The clock does not run yet: deadline_at is set when the student presses Start (begin()).
-    attempt_id = db.session.execute(insert_unless_exists(Attempt).values(**values).returning(Attempt.id)).scalar()
+    attempt_id = db.session.execute(prepared("new attempt", _new_attempt), values).scalar()
     if attempt_id is None:
         return None
     note_attempt(db.session, "started")
@@ -283,14 +287,12 @@ def save_response(attempt: Attempt, position: int, seq: int, response, commit: b
     # Three statements: log the step unless this seq is already logged (a retried save), apply
     # it unless a newer one was. Conditional, not compared in Python: two saves for one question
     # racing in concurrent requests must not let the older overwrite the newer (lost update).
-    logged = db.session.execute(
-        insert_unless_exists(ResponseStep).values(attempt_item_id=item.id, seq=seq, response=response, created_at=now)
-        .returning(ResponseStep.id)).scalar()
+    logged = db.session.execute(prepared("log step", _log_step), dict(
+        attempt_item_id=item.id, seq=seq, response=response, created_at=now)).scalar()
     if logged is None:
         return SaveResult(False, max(item.response_seq, seq), now)  # a retried save we already have
-    applied = db.session.execute(
-        db.update(AttemptItem).where(AttemptItem.id == item.id, AttemptItem.response_seq < seq)
-        .values(response=response, response_seq=seq)).rowcount == 1
+    applied = db.session.execute(prepared("apply answer", _apply_answer), dict(
+        item_id=item.id, new_seq=seq, new_response=response)).rowcount == 1
     if applied:  # what the row now holds, so the rest of the request need not read it again
         if isinstance(item, AttemptItem):
             set_committed_value(item, "response", response)
@@ -300,6 +302,17 @@ def save_response(attempt: Attempt, position: int, seq: int, response, commit: b
     if commit:
         commit_keeping_loaded()
     return SaveResult(applied, seq if applied else max(item.response_seq, seq), now)
+
+
+def _log_step():
+    step = ResponseStep.__table__
+    return insert_unless_exists(step).returning(step.c.id)
+
+
+def _apply_answer():
+    item = AttemptItem.__table__
+    return (db.update(item).where(item.c.id == bindparam("item_id"), item.c.response_seq < bindparam("new_seq"))
+            .values(response=bindparam("new_response", type_=item.c.response.type), response_seq=bindparam("new_seq")))
 
 
 ALL_FRESH = "all"  # a page without JavaScript: every answer on its form is the newest there is

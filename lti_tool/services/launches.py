@@ -13,7 +13,7 @@ from ..models import Assignment, Context, Deployment, Platform, ResourceLink, Us
 from ..models.base import utcnow
 from .attempts import start_or_resume
 from .launch_context import LaunchContext  # noqa: F401 (callers import it from here too)
-from .rows import adopt, commit_keeping_loaded, insert_unless_exists
+from .rows import adopt, commit_keeping_loaded, insert_unless_exists, prepared
 
 DEFAULT_BLUEPRINT = {"name": "Mixed therapeutic-alliance set", "sections": [{"filter": {}, "count": 10}]}
 # Where the platform can expand them, these custom parameters carry the due date.
@@ -105,15 +105,18 @@ def open_launch(launch: Launch, items_per_attempt: int, secret: str):
 
 def _user(platform: Platform, launch: Launch) -> tuple[User, bool]:
     """The launching user, created if new; (user, True) when this launch created it."""
-    new_id = db.session.execute(
-        insert_unless_exists(User).values(platform_id=platform.id, sub=launch.sub, name=launch.name,
-                                          email=launch.email).returning(User.id)).scalar()
+    new_id = db.session.execute(prepared("new user", _new_user), dict(
+        platform_id=platform.id, sub=launch.sub, name=launch.name, email=launch.email)).scalar()
     if new_id is not None:
         return adopt(User(id=new_id, platform_id=platform.id, sub=launch.sub, name=launch.name,
                           email=launch.email)), True
     user = db.session.execute(db.select(User).filter_by(platform_id=platform.id, sub=launch.sub)).scalar_one()
     user.name, user.email = launch.name or user.name, launch.email or user.email
     return user, False
+
+
+def _new_user():
+    return insert_unless_exists(User.__table__).returning(User.__table__.c.id)
 
 
 def _known_link(deployment: Deployment, launch: Launch) -> ResourceLink | None:

@@ -39,3 +39,18 @@ def commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+_prepared: dict = {}
+
+
+def prepared(name: str, build):
+    """A Core statement built once per process and dialect (`build()` makes it, with bindparams for
+    what changes), for the writes every launch or autosave makes. Building an ORM statement with
+    .values() and computing its cache key cost ~0.3 ms each time; executing a prepared one with a
+    dict of parameters skips both."""
+    key = (name, db.engine.dialect.name)
+    stmt = _prepared.get(key)
+    if stmt is None:
+        stmt = _prepared[key] = build()
+    return stmt
