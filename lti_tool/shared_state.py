@@ -103,9 +103,11 @@ def save_launch_state(state: str, nonce: str, platform_id: int, ttl: int,
     from .models import LaunchState
     from .models.base import utcnow
     now = utcnow()
-    db.session.add(LaunchState(state=state, nonce=nonce, platform_id=platform_id, created_at=now,
-                               expires_at=now + timedelta(seconds=ttl), storage_target=storage_target,
-                               storage_secret=storage_secret))
+    if not _insert_state:  # built once per process, as _consume_statement
+        _insert_state.append(db.insert(LaunchState.__table__))
+    db.session.execute(_insert_state[0], dict(
+        state=state, nonce=nonce, platform_id=platform_id, created_at=now, expires_at=now + timedelta(seconds=ttl),
+        used_at=None, storage_target=storage_target, storage_secret=storage_secret))
     db.session.commit()
 
 
@@ -152,6 +154,7 @@ def _binding(saved_target, saved_secret, storage_value: str | None, storage_chec
 
 
 _consume: list = []
+_insert_state: list = []
 
 
 def _consume_statement(LaunchState):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import g, has_request_context
+from sqlalchemy import bindparam
 from pylti1p3.deployment import Deployment as LibDeployment
 from pylti1p3.registration import Registration as LibRegistration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
@@ -67,6 +68,24 @@ def _memo() -> dict:
     return g.lti_registrations
 
 
+_statements: dict = {}
+
+
+def _lookup_statement(with_deployment: bool):
+    """Built once per process (every login and launch runs it; building a statement and its cache
+    key costs more than running it on a warm connection)."""
+    stmt = _statements.get(with_deployment)
+    if stmt is None:
+        stmt = db.select(Platform).where(Platform.issuer == bindparam("issuer_value"),
+                                         Platform.client_id == bindparam("client_value"))
+        if with_deployment:
+            stmt = stmt.add_columns(Deployment).outerjoin(
+                Deployment, (Deployment.platform_id == Platform.id)
+                & (Deployment.deployment_id == bindparam("deployment_value")))
+        _statements[with_deployment] = stmt
+    return stmt
+
+
 def lookup(issuer: str, client_id: str, deployment_id: str | None) -> tuple[Platform | None, Deployment | None]:
     """The registration and its named deployment, in one query; remembered for this request."""
     memo = _memo()
@@ -77,13 +96,12 @@ def lookup(issuer: str, client_id: str, deployment_id: str | None) -> tuple[Plat
             return platform, None
         if ("deployment", platform.id, deployment_id) in memo:
             return platform, memo[("deployment", platform.id, deployment_id)]
-    q = db.select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
+    params = {"issuer_value": issuer, "client_value": client_id}
     if deployment_id is None:
-        platform, deployment = db.session.execute(q).scalar_one_or_none(), None
+        platform, deployment = db.session.execute(_lookup_statement(False), params).scalar_one_or_none(), None
     else:
-        q = q.add_columns(Deployment).outerjoin(
-            Deployment, (Deployment.platform_id == Platform.id) & (Deployment.deployment_id == deployment_id))
-        platform, deployment = db.session.execute(q).first() or (None, None)
+        params["deployment_value"] = deployment_id
+        platform, deployment = db.session.execute(_lookup_statement(True), params).first() or (None, None)
     memo[pkey] = platform
     if platform is not None and deployment_id is not None:
         memo[("deployment", platform.id, deployment_id)] = deployment
