@@ -387,3 +387,43 @@ def technique_figures(items) -> dict:
         "key_reflect_explore": sum(v for k, v in keys.items() if k in REFLECT_EXPLORE),
         "key_reflect_and_ask": key_reflect_ask,
     }
+
+
+# Surface form of an option (the blind review of December 2026): a distractor added or edited later
+# often lacks the final period, or the quotation marks, that every other option in its set has, and
+# a test-wise student rules it out by that alone. Within one option set, the options should agree on
+# whether they end in terminal punctuation and on whether they are quoted speech.
+TERMINAL = re.compile(r"[.!?…]['\"”’)\]]*\s*$")
+QUOTED = re.compile(r"^\s*[\"“]")
+
+
+def _formats(text):
+    t = str(text or "").strip()
+    return {"final punctuation": bool(TERMINAL.search(t)), "quotation marks": bool(QUOTED.match(t))}
+
+
+def choice_sets(item) -> list:
+    """(where, options) for every list of options a student picks from: options, each blank's options."""
+    d = item.definition
+    if item.type in ("multiple_choice", "select_all", "select_n"):
+        return [("", d.get("options") or [])]
+    if item.type in ("dropdown_cloze", "dropdown_rationale"):
+        return [(f"blank {b.get('id')}", b.get("options") or []) for b in d.get("blanks") or []]
+    return []
+
+
+def format_outliers(item) -> list:
+    """(where, feature, ids) where a minority of a set's options differs from the rest in final
+    punctuation or in being quoted speech (the odd ones out are the ids)."""
+    out = []
+    for where, options in choice_sets(item):
+        if len(options) < 3:
+            continue
+        marks = [(o.get("id"), _formats(o.get("text"))) for o in options]
+        for feature in ("final punctuation", "quotation marks"):
+            has = [oid for oid, f in marks if f[feature]]
+            lacks = [oid for oid, f in marks if not f[feature]]
+            odd = min(has, lacks, key=len)
+            if odd and 2 * len(odd) < len(options):
+                out.append((where, feature, odd))
+    return out

@@ -197,6 +197,12 @@ def cue_problems(bank, paths=()) -> list:
                 mc_by_file.setdefault(item.source, []).append(s)
             else:
                 blanks.append(s)
+    for item in items:
+        for where, feature, odd in cues.format_outliers(item):
+            at = f" in {where}" if where else ""
+            problems.append(_warn(item, (
+                f"option(s) {', '.join(map(str, odd))}{at} differ from the rest in {feature}; a test-wise student "
+                "rules out the odd one, so write every option of a set the same way")))
     for source, sets in sorted(mc_by_file.items()):
         problems += _rate_problems(source, sets)
     if len(mc_by_file) > 1:

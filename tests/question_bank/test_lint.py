@@ -396,3 +396,41 @@ def test_case_part_whose_options_give_away_a_later_key(tmp_path):
     case[0]["items"][0]["options"][1]["text"] = "Offer her a night light and leave the door ajar tonight"
     found = messages(lint_paths([write(tmp_path, case_studies=case)]))
     assert "cs-1" in found and "states the key of cs-2" in found
+
+
+def _opts(*texts):
+    return [{"id": chr(97 + i), "text": t, "technique": "empathy" if i == 0 else "why-question", "rationale": R2}
+            for i, t in enumerate(texts)]
+
+
+@pytest.mark.parametrize("texts, odd, feature", [
+    (('"That sounds like a hard day."', '"Things will get better."', '"Why was it terrible?"',
+      '"Let us talk about something else"'), "d", "final punctuation"),
+    (('"That sounds like a hard day."', '"Things will get better."', "Why was it terrible?",
+      '"Let us talk about something else."'), "c", "quotation marks"),
+])
+def test_option_that_differs_in_form_from_the_rest_is_a_warning(tmp_path, texts, odd, feature):
+    problems = lint_paths([write(tmp_path, [mc(options=_opts(*texts))])])
+    assert any(f"option(s) {odd} differ from the rest in {feature}" in p.message
+               and p.level == "warning" for p in problems), messages(problems)
+
+
+def test_blank_option_that_differs_in_form_is_a_warning(tmp_path):
+    blank = {"id": "b1", "key": "a", "options": _opts("name the feeling", "reassure her", "change the subject.")}
+    item = mc(type="dropdown_cloze", text="The nurse should {{b1}}.", blanks=[blank])
+    del item["options"], item["key"]
+    problems = lint_paths([write(tmp_path, [item])])
+    assert any("option(s) c in blank b1 differ from the rest in final punctuation" in p.message
+               for p in problems), messages(problems)
+
+
+@pytest.mark.parametrize("texts", [
+    # every option agrees; a question mark and a period both end a sentence
+    ('"That sounds like a hard day."', '"Things will get better."', '"Why was it terrible?"'),
+    # half and half is a style, not an odd one out
+    ('"That sounds like a hard day."', "Sit with the client quietly.", '"Why was it terrible?"',
+     "Call the provider."),
+])
+def test_options_that_agree_in_form_pass(tmp_path, texts):
+    problems = lint_paths([write(tmp_path, [mc(options=_opts(*texts))])])
+    assert not any("differ from the rest" in p.message for p in problems), messages(problems)
