@@ -251,6 +251,8 @@ def finish(entries: list, file: str, source_name: str, topic: str | None,
             d[fname] = d.get(fname) or tags.get(fname) or default
         if tags.get("family") and "family" not in d:     # enemy group: one per attempt
             d["family"] = tags["family"]
+        if tags.get("notes") and "notes" not in d:       # the writers' note (QTI carries it)
+            d["notes"] = tags["notes"]
         if d["id"] in seen:
             report.skipped.append(skip(where, raw.line, name,
                                        f"id {d['id']!r} repeats the question at line {seen[d['id']]}"))

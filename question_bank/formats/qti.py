@@ -39,7 +39,10 @@ NS3 = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 NS21 = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
 RP = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/"
-META = ("version", "topic", "client_need", "cjmm_skill", "bloom", "difficulty", "family", "scoring", "type")
+# Our fields carried as data-rapport-* attributes of the item body; "notes" is the writers' note on an
+# item (why a difficulty label holds, say), kept so that an export read back is the same item.
+META = ("version", "topic", "client_need", "cjmm_skill", "bloom", "difficulty", "family", "notes", "scoring",
+        "type")
 ET.register_namespace("", NS3)   # QTI files use the default namespace
 MAX_MEMBERS, MAX_UNZIPPED, MAX_RATIO = 5000, 100 * 1024 * 1024, 200
 _SKIP_TEXT = {"qti-feedback-inline", "qti-choice-interaction", "qti-order-interaction",

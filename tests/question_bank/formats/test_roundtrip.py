@@ -30,7 +30,9 @@ def test_qti_round_trip_of_every_item_and_case_study():
 def test_moodle_round_trip_of_every_type_moodle_can_hold():
     result = export_items(ITEMS, "moodle_xml", CASES)
     in_case = {i for c in CASES for i in c["items"]}
-    expected = [d for d in ITEMS if d["type"] in MOODLE_TYPES and d["id"] not in in_case]
+    # Moodle XML has no field for a writers' note that Moodle would keep, so `notes` does not travel (QTI keeps it).
+    expected = [{k: v for k, v in d.items() if k != "notes"} for d in ITEMS
+                if d["type"] in MOODLE_TYPES and d["id"] not in in_case]
     back, report = import_bytes(result.data, "moodle_xml", "bank.xml")
     assert report.skipped == []
     assert {d["id"]: content_hash(d) for d in back} == {d["id"]: content_hash(d) for d in expected}
