@@ -1,6 +1,6 @@
 """Adaptive practice for students (issue 16): the session one question at a time, mastery by
 topic, the study plan and its targeted practice sets. The launch token's own attempt only."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 
 from ..extensions import csrf
 from ..launch_token import LaunchToken, issue
@@ -9,6 +9,7 @@ from ..services import adaptive, mastery, review, study_plan
 from ..services.attempt_error import AttemptError
 from ..services.bank_store import item_type
 from .auth import attempt_for, current_token
+from .navigation import browser_request, go, page
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 
@@ -21,21 +22,24 @@ def _own_adaptive(attempt_id):
     return tok, attempt
 
 
-@bp.get("/<int:attempt_id>")
+# The pages take GET and POST: a POST only carries the launch token (the hand-off page, or a
+# page's own navigation button) and changes nothing, as on the exam's pages.
+@bp.route("/<int:attempt_id>", methods=["GET", "POST"])
+@csrf.exempt
 def session_page(attempt_id):
     tok, attempt = _own_adaptive(attempt_id)
     token = issue(tok)
     if attempt.state != IN_PROGRESS:
-        return redirect(url_for("practice.mastery_page", attempt_id=attempt.id, lt=token), code=303)
+        return go("practice.mastery_page", tok, token=token, attempt_id=attempt.id)
     current = adaptive.current_item(attempt)
     if current is None:  # a unit whose next choice did not complete (a crash): choose it now
         adaptive.resume(attempt, current_app.config["SECRET_KEY"])
-        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=token), code=303)
+        return go("practice.session_page", tok, token=token, attempt_id=attempt.id)
     iv = next(v for v in review.item_views(attempt) if v.position == current.position)
     settings = adaptive.settings_of(attempt.assignment, (attempt.adaptive or {}).get("focus"))
-    return render_template("practice/session.html", attempt=attempt, iv=iv, token=token, settings=settings,
-                           focus=(attempt.adaptive or {}).get("focus"), answered=current.position - 1,
-                           error=request.args.get("error"), label=mastery.technique_label)
+    return page(render_template("practice/session.html", attempt=attempt, iv=iv, token=token, settings=settings,
+                                focus=(attempt.adaptive or {}).get("focus"), answered=current.position - 1,
+                                error=request.args.get("error"), label=mastery.technique_label), tok, token)
 
 
 @bp.post("/<int:attempt_id>/answer")
@@ -55,8 +59,7 @@ def answer(attempt_id):
     except ValueError as exc:
         response, problem = None, f"That answer could not be read: {exc}"
     if problem and item.points is None:
-        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok), error=problem,
-                                _anchor="question"), code=303)
+        return go("practice.session_page", tok, anchor="question", attempt_id=attempt.id, error=problem)
     try:
         attempt = adaptive.answer(attempt, position, response, current_app.config["SECRET_KEY"])
     except AttemptError as exc:
@@ -64,31 +67,37 @@ def answer(attempt_id):
             raise
         # An answer the question cannot take (more ticks than a select-N allows, without
         # JavaScript): back to the question with the reason, nothing recorded, as the exam does.
-        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok), error=exc.message,
-                                _anchor="question"), code=303)
-    return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
+        return go("practice.session_page", tok, anchor="question", attempt_id=attempt.id, error=exc.message)
+    return go("practice.session_page", tok, attempt_id=attempt.id)
 
 
-@bp.get("/<int:attempt_id>/mastery")
+@bp.route("/<int:attempt_id>/mastery", methods=["GET", "POST"])
+@csrf.exempt
 def mastery_page(attempt_id):
     tok, attempt = _own_adaptive(attempt_id)
     history = mastery.answers(tok.user_id, tok.context_id)[tok.user_id]
-    return render_template("practice/mastery.html", attempt=attempt, token=issue(tok),
-                           bands=mastery.bands(history, tok.context_id),
-                           answers=len(history), habits=mastery.habits(history), stop_labels=adaptive.STOP_LABELS,
-                           grade=adaptive.grade_kind(attempt.assignment), label=mastery.technique_label)
+    token = issue(tok)
+    return page(render_template("practice/mastery.html", attempt=attempt, token=token,
+                                token_in_urls=not browser_request(), bands=mastery.bands(history, tok.context_id),
+                                answers=len(history), habits=mastery.habits(history),
+                                stop_labels=adaptive.STOP_LABELS, grade=adaptive.grade_kind(attempt.assignment),
+                                label=mastery.technique_label), tok, token)
 
 
-@bp.get("/<int:attempt_id>/plan")
+@bp.route("/<int:attempt_id>/plan", methods=["GET", "POST"])
+@csrf.exempt
 def plan_page(attempt_id):
     tok, attempt = _own_adaptive(attempt_id)
-    return render_template("practice/plan.html", attempt=attempt, token=issue(tok),
-                           plan=study_plan.plan_for(tok.user_id, tok.context_id), label=mastery.technique_label)
+    token = issue(tok)
+    return page(render_template("practice/plan.html", attempt=attempt, token=token,
+                                token_in_urls=not browser_request(),
+                                plan=study_plan.plan_for(tok.user_id, tok.context_id), label=mastery.technique_label),
+                tok, token)
 
 
 def _to_new(tok, new):
-    token = issue(LaunchToken(tok.user_id, tok.context_id, tok.resource_link_id, new.id, tok.role))
-    return redirect(url_for("practice.session_page", attempt_id=new.id, lt=token), code=303)
+    return go("practice.session_page", LaunchToken(tok.user_id, tok.context_id, tok.resource_link_id, new.id, tok.role),
+              attempt_id=new.id)
 
 
 @bp.post("/<int:attempt_id>/targeted")

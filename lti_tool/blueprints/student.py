@@ -1,5 +1,5 @@
 """The student's attempt: the question page, autosave, submit, review."""
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from ..extensions import csrf, db
 from ..launch_token import LaunchToken, issue
@@ -25,7 +25,7 @@ def attempt_page(attempt_id):
         attempt = attempts.submit(attempt.id, by="timer")
     token = issue(tok)
     if attempt.assignment.is_adaptive:  # adaptive practice has its own pages (blueprints/practice.py)
-        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=token), code=303)
+        return go("practice.session_page", tok, token=token, attempt_id=attempt.id)
     if attempt.state != IN_PROGRESS:
         return go("student.review_page", tok, token=token, attempt_id=attempt.id)
     if attempt.opened_at is None and attempt.submit_requested_at is None:
@@ -170,7 +170,7 @@ def review_page(attempt_id):
     tok = current_token()
     attempt = attempt_for(tok, attempt_id) if tok.attempt_id == attempt_id else _own_attempt(tok, attempt_id)
     if attempt.assignment.is_adaptive and tok.attempt_id == attempt.id:
-        return redirect(url_for("practice.session_page", attempt_id=attempt.id, lt=issue(tok)), code=303)
+        return go("practice.session_page", tok, attempt_id=attempt.id)
     if attempt.state == IN_PROGRESS:
         if tok.attempt_id != attempt.id:
             abort(403, "This attempt does not belong to your launch.")

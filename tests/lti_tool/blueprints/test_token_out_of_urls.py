@@ -91,3 +91,46 @@ def test_another_links_cookie_does_not_open_this_attempt(client, platform):
     name, value = _launch_cookie(resp).split(";")[0].split("=", 1)
     other = int(action.rsplit("/", 1)[1]) + 1000
     assert client.get(f"/attempt/{other}", headers={"Cookie": f"{name}={value}", **BROWSER}).status_code in (403, 404)
+
+
+def test_adaptive_practice_pages_keep_the_token_out_of_urls(app, client, platform):
+    """The practice session, its answers, the mastery page and the study plan move the token as
+    the exam does: hand-off or cookie, never ?lt= in a Location, link or form action."""
+    from werkzeug.datastructures import MultiDict
+
+    from tests.support.forms import form_fields
+    from tests.support.practice import adaptive_link, current
+
+    adaptive_link(app.test_client(), platform, app, max_items=5)
+    resp = _browser_launch(client, platform)
+    name, value = _launch_cookie(resp).split(";")[0].split("=", 1)
+    jar = {"Cookie": f"{name}={value}", **BROWSER}
+    attempt = client.post(re.search(r'action="(/attempt/\d+)"', resp.get_data(as_text=True)).group(1),
+                          data={"lt": re.search(r'name="lt" value="([^"]+)"', resp.get_data(as_text=True)).group(1)},
+                          headers=jar)
+    assert attempt.status_code == 303 and "lt=" not in attempt.headers["Location"]
+    aid = int(re.search(r"/practice/(\d+)", attempt.headers["Location"]).group(1))
+    where = attempt.headers["Location"]
+    for _ in range(40):
+        page = client.get(where, headers=jar)
+        if page.status_code == 303:  # the session stopped: on to mastery
+            assert "lt=" not in page.headers["Location"]
+            where = page.headers["Location"]
+            continue
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, html
+        _no_token_in_urls(html)
+        if "/mastery" in where:
+            break
+        position, kind, _, key = current(app, aid)
+        token = re.search(r'name="lt" value="([^"]+)"', html).group(1)
+        answered = client.post(f"/practice/{aid}/answer", headers=jar, data=MultiDict(
+            [("lt", token), ("position", str(position))] + form_fields(kind, f"q{position}", key)))
+        assert answered.status_code == 303 and "lt=" not in answered.headers["Location"]
+        where = answered.headers["Location"]
+    assert "/mastery" in where
+    token = re.search(r'name="lt" value="([^"]+)"', html).group(1)
+    assert 'id="plan-link"' in html and "<button" in html.split('id="plan-link"')[0][-200:]
+    plan = client.post(f"/practice/{aid}/plan", data={"lt": token}, headers=BROWSER)  # no cookie: the posted token
+    assert plan.status_code == 200 and "Your study plan" in plan.get_data(as_text=True)
+    _no_token_in_urls(plan.get_data(as_text=True))
