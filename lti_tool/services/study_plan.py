@@ -24,7 +24,7 @@ class WorkedExample:
     stem: str
     text: str | None
     rows: list            # [{text, technique, technique_label, rationale, is_key, is_habit}]
-    from_review: bool = False  # a question the student's own review already shows with its key
+    from_review: str | None = None  # the graded assignment whose review already shows this key
 
 
 @dataclass
@@ -56,7 +56,7 @@ def examples_for(technique: str, user_id: int, context_id: int,
                                        technique_label=mastery.technique_label(r.get("technique")),
                                        rationale=r.get("rationale"), is_key=bool(r.get("is_key")),
                                        is_habit=r.get("technique") == technique) for r in feedback],
-                                 from_review=item.id in pools.reviewed))
+                                 from_review=pools.reviewed.get(item.id)))
     return out
 
 

@@ -51,7 +51,7 @@ def graded_can_draw(context_id: int) -> frozenset[str]:
 class Pools:
     """What decides a student's examples in one course, looked up once per page."""
     served: frozenset
-    reviewed: frozenset
+    reviewed: dict        # item id -> the graded assignment whose review shows its key
     graded: frozenset
 
     @classmethod

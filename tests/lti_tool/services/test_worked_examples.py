@@ -19,6 +19,7 @@ def fixed_link(client, platform, app, link_id, sections, feedback="after_submit"
     with app.app_context():
         a = db.session.execute(db.select(ResourceLink).filter_by(resource_link_id=link_id)).scalar_one().assignment
         a.blueprint = {"name": "graded quiz", "collections": None, "sections": sections}
+        a.title = "graded quiz"
         a.feedback_policy, a.configured_at = feedback, utcnow()
         db.session.commit()
 
@@ -88,7 +89,7 @@ def test_without_a_safe_item_examples_come_from_the_students_own_reviews(client,
         assert set(graded) >= {i.id for i in bank_store.drawable(None)[0]}
     assert examples and {e.id for e in examples} <= quiz
     plan = client.get(f"/practice/{aid}/plan?lt={lt}").get_data(as_text=True)
-    assert "its review already shows the answer" in plan
+    assert "You met this question in “graded quiz”; its review already shows the answer" in plan
     # Once the quiz's review hides rationales, no example is left to show.
     with app.app_context():
         link = db.session.execute(db.select(ResourceLink).filter_by(resource_link_id="quiz-1")).scalar_one()
