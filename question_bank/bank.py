@@ -246,7 +246,7 @@ def item_from_dict(d, source="?", line=0, collection="bundled", case_study=None,
 
 
 def content_hash(obj) -> str:
-    """Fingerprint of an item's (or case study's) content, ignoring its version.
+    """Fingerprint of an item's (or case study's) content, ignoring its version and notes.
 
     Store (id, version, hash); the same id and version with another hash means the
     content changed without a version bump.
@@ -257,7 +257,9 @@ def content_hash(obj) -> str:
         data = {"title": obj.title, "topic": obj.topic, "stimulus": obj.stimulus, "items": list(obj.item_ids)}
     else:
         data = obj
-    data = _normalise({k: v for k, v in data.items() if k != "version"})
+    # Writers' notes (why a label holds, review remarks) are not what a student sees or is graded
+    # on, and a format without a place for them (Moodle XML) must round-trip as the same item.
+    data = _normalise({k: v for k, v in data.items() if k not in ("version", "notes")})
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

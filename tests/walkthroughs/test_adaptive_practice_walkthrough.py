@@ -13,7 +13,7 @@ from lti_tool.services import adaptive, bank_store
 from tests.support.cookieless import CookielessBrowser, forms
 from tests.support.forms import form_fields
 from tests.support.live import live, wait_until  # noqa: F401  (fixture)
-from tests.support.practice import choose
+from tests.support.practice import choose, habit_mix
 
 SETTINGS = {"title": "Alliance adaptive practice", "blueprint_key": "alliance-practice", "attempts_allowed": "1",
             "grading_method": "highest", "feedback_policy": "after_submit", "points_possible": "10",
@@ -58,6 +58,9 @@ def test_adaptive_session_mastery_study_plan_and_targeted_set(app, live):
     lt = re.search(r'name="lt" value="([^"]+)"', page.text).group(1)
     saved = b.post(urljoin(page.url, "/instructor/settings"), dict(SETTINGS, lt=lt))
     assert saved.status_code == 200 and "saved" in saved.text.lower(), saved.text[:500]
+    # Half of each session from items that offer false reassurance: since the distractor revision
+    # only ~15 single-choice items do, and a session could meet fewer than the two a habit needs.
+    habit_mix(app, HABIT)
 
     # The student: straight into the session (no start page: practice is untimed).
     page = b.follow_autopost(b.get(live["lms_url"] + "/launch/student"))
