@@ -137,8 +137,21 @@ def request(port, method, path, body=None, headers=None):
         conn.close()
 
 
-def drive(seconds: float, step) -> tuple[float, float, int]:
-    """Run `step(thread_no, i)` in 16 threads for `seconds`: (per second, p95 seconds, errors)."""
+class Tally:
+    """One measurement summed over several slices of driving (see drive's `into`)."""
+
+    def __init__(self):
+        self.count, self.elapsed, self.errors, self.times = 0, 0.0, 0, []
+
+    def result(self) -> tuple[float, float, int]:
+        """(per second, p95 seconds, errors) over every slice."""
+        p95 = statistics.quantiles(self.times, n=20)[-1] if len(self.times) >= 20 else float("nan")
+        return (self.count / self.elapsed if self.elapsed else 0.0), p95, self.errors
+
+
+def drive(seconds: float, step, into: Tally | None = None) -> tuple[float, float, int]:
+    """Run `step(thread_no, i)` in 16 threads for `seconds`: (per second, p95 seconds, errors).
+    With `into`, the slice is added to that Tally too (a measurement taken in several slices)."""
     stop = time.monotonic() + seconds
     times: list[float] = []
     errors = [0]
@@ -171,8 +184,13 @@ def drive(seconds: float, step) -> tuple[float, float, int]:
     for t in threads:
         t.join()
     elapsed = last[0] - started  # until the last completed step
+    if into is not None:
+        into.count += len(times)
+        into.elapsed += max(elapsed, 0.0)
+        into.errors += errors[0]
+        into.times += times
     p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 20 else float("nan")
-    return len(times) / elapsed, p95, errors[0]
+    return (len(times) / elapsed if elapsed > 0 else 0.0), p95, errors[0]
 
 
 def client_address(n, i) -> str:
