@@ -212,7 +212,7 @@ def bowtie_filler(item, case_text="") -> list:
     return out
 
 
-def _choice_groups(item):
+def choice_groups(item):
     """(choices, keyed ids) per option list of an item: what a later part must not give away."""
     d = item.definition
     if item.type == "multiple_choice":
@@ -242,7 +242,7 @@ def _wording(item) -> str:
     """Everything a student reads in a part: stem, unfold, sentence, and every choice, row or step."""
     d = item.definition
     out = [item.stem or "", d.get("text") or ""] + [u.get("text", "") for u in d.get("unfold") or []]
-    for choices, _ in _choice_groups(item):
+    for choices, _ in choice_groups(item):
         out += [c.get("text", "") for c in choices]
     for group in ("rows", "columns") + (("options",) if item.type in ("ordered_response",) else ()):
         out += [c.get("text", "") for c in d.get(group) or []]
@@ -262,7 +262,7 @@ def case_leaks(case_items, context="") -> list:
     wording = [_stems(_wording(it)) for it in case_items]
     for i, keyed in enumerate(case_items):
         common = _stems(context) | _stems(keyed.stem)
-        for choices, keys in _choice_groups(keyed):
+        for choices, keys in choice_groups(keyed):
             distractors = [c for c in choices if c.get("id") not in keys]
             for j, other in enumerate(case_items):
                 if j == i:
@@ -332,60 +332,6 @@ def figures(bank) -> dict:
         "case_leaks": [(a.id, b.id) for a, b, _ in leaks],
         "key_positions": key_positions(items),
         "written_in_key_order": [it.id for it in items if written_in_key_order(it)],
-    }
-
-
-# Distractor stock and key shapes (the blind review of December 2026): a bank whose distractors
-# rotate through a few shapes, and whose key is nearly always "reflect the feeling, then ask",
-# can be passed by shape. These figures count the shapes; they are reported, not held to a limit.
-# Keys of the reflect-and-explore family: a reply that names the client's feeling or content and
-# invites more. Other keys (limits, safety, information, silence, presenting reality...) are not.
-REFLECT_EXPLORE = frozenset({"reflection", "open-ended-question", "validation", "empathy", "exploring",
-                             "acknowledging", "restating"})
-REASSURING = re.compile(
-    r"\b(i'm sure|i am sure|don't worry|do not worry|try not to worry|no need to worry|everything will|"
-    r"it will (all )?be (fine|okay|ok|all right)|you'll be (fine|okay|ok)|i'm certain|nothing to worry|"
-    r"you'll see|i promise)\b", re.I)
-TECHNIQUE_SHARE_LIMIT = 0.15  # the review's aim: no one distractor technique over about 15%
-
-
-def _reflect_and_ask(text) -> bool:
-    t = plain(text)
-    return (opens_reflectively(t) or names_feeling(t)) and "?" in t
-
-
-def technique_figures(items) -> dict:
-    """Technique tags of multiple-choice distractors and keys, and the shapes of their wording."""
-    from collections import Counter
-    mc = [it for it in items if it.type == "multiple_choice"]
-    distractors, keys, all_distractors = Counter(), Counter(), Counter()
-    shapes = Counter()
-    key_reflect_ask = 0
-    for it in items:
-        for choices, keyed in _choice_groups(it):
-            all_distractors.update(c.get("technique") for c in choices if c.get("id") not in keyed)
-    for it in mc:
-        d = it.definition
-        for o in d.get("options") or []:
-            t = plain(o.get("text"))
-            if o.get("id") == d.get("key"):
-                keys[o.get("technique")] += 1
-                key_reflect_ask += _reflect_and_ask(t)
-                continue
-            distractors[o.get("technique")] += 1
-            shapes["opens like a reflection, then 'but'"] += opens_reflectively(t) and bool(re.search(r"\bbut\b", t, re.I))
-            shapes["opens with 'Why'"] += bool(re.match(r"why\b", t, re.I))
-            shapes["reassuring wording ('I'm sure', 'don't worry'...)"] += bool(REASSURING.search(t))
-            shapes["names a feeling and asks a question (the usual key's shape)"] += _reflect_and_ask(t)
-    n_mc = len(mc)
-    return {
-        "mc_items": n_mc,
-        "distractors": distractors,
-        "all_distractors": all_distractors,
-        "keys": keys,
-        "shapes": shapes,
-        "key_reflect_explore": sum(v for k, v in keys.items() if k in REFLECT_EXPLORE),
-        "key_reflect_and_ask": key_reflect_ask,
     }
 
 

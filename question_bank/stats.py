@@ -11,6 +11,60 @@ from .bank import load_bank
 from .types import NGN_TYPES, REGISTRY
 
 
+# Distractor stock and key shapes (the blind review of December 2026): a bank whose distractors
+# rotate through a few shapes, and whose key is nearly always "reflect the feeling, then ask",
+# can be passed by shape. These figures count the shapes for `rapport bank stats`; a test holds the
+# bundled bank to TECHNIQUE_SHARE_LIMIT and to reflect-and-explore keys in under half of the items.
+# Keys of the reflect-and-explore family: a reply that names the client's feeling or content and
+# invites more. Other keys (limits, safety, information, silence, presenting reality...) are not.
+REFLECT_EXPLORE = frozenset({"reflection", "open-ended-question", "validation", "empathy", "exploring",
+                             "acknowledging", "restating"})
+REASSURING = re.compile(
+    r"\b(i'm sure|i am sure|don't worry|do not worry|try not to worry|no need to worry|everything will|"
+    r"it will (all )?be (fine|okay|ok|all right)|you'll be (fine|okay|ok)|i'm certain|nothing to worry|"
+    r"you'll see|i promise)\b", re.I)
+TECHNIQUE_SHARE_LIMIT = 0.15  # the review's aim: no one distractor technique over about 15%
+
+
+def reflect_and_ask(text) -> bool:
+    t = cues.plain(text)
+    return (cues.opens_reflectively(t) or cues.names_feeling(t)) and "?" in t
+
+
+def technique_figures(items) -> dict:
+    """Technique tags of multiple-choice distractors and keys, and the shapes of their wording."""
+    mc = [it for it in items if it.type == "multiple_choice"]
+    distractors, keys, all_distractors = Counter(), Counter(), Counter()
+    shapes = Counter()
+    key_reflect_ask = 0
+    for it in items:
+        for choices, keyed in cues.choice_groups(it):
+            all_distractors.update(c.get("technique") for c in choices if c.get("id") not in keyed)
+    for it in mc:
+        d = it.definition
+        for o in d.get("options") or []:
+            t = cues.plain(o.get("text"))
+            if o.get("id") == d.get("key"):
+                keys[o.get("technique")] += 1
+                key_reflect_ask += reflect_and_ask(t)
+                continue
+            distractors[o.get("technique")] += 1
+            shapes["opens like a reflection, then 'but'"] += cues.opens_reflectively(t) and bool(re.search(r"\bbut\b", t, re.I))
+            shapes["opens with 'Why'"] += bool(re.match(r"why\b", t, re.I))
+            shapes["reassuring wording ('I'm sure', 'don't worry'...)"] += bool(REASSURING.search(t))
+            shapes["names a feeling and asks a question (the usual key's shape)"] += reflect_and_ask(t)
+    n_mc = len(mc)
+    return {
+        "mc_items": n_mc,
+        "distractors": distractors,
+        "all_distractors": all_distractors,
+        "keys": keys,
+        "shapes": shapes,
+        "key_reflect_explore": sum(v for k, v in keys.items() if k in REFLECT_EXPLORE),
+        "key_reflect_and_ask": key_reflect_ask,
+    }
+
+
 SHORT = {
     "multiple_choice": "mc", "select_all": "sata", "select_n": "select-n", "ordered_response": "ordered",
     "dropdown_cloze": "cloze", "dropdown_rationale": "dd-ration", "matrix_multiple_choice": "matrix-mc",
@@ -120,7 +174,7 @@ def cue_report(bank) -> str:
 
 
 def technique_report(bank) -> str:
-    f = cues.technique_figures(list(bank.items.values()))
+    f = technique_figures(list(bank.items.values()))
     n_d, n_mc = sum(f["distractors"].values()), f["mc_items"]
     share = lambda n, total: f"{n / total:.0%}" if total else "0%"
     top = ", ".join(f"{t} {n} ({share(n, n_d)})" for t, n in f["distractors"].most_common(6))
@@ -128,14 +182,14 @@ def technique_report(bank) -> str:
     fr = f["all_distractors"].get("false-reassurance", 0)
     keys = ", ".join(f"{t} {n}" for t, n in f["keys"].most_common(8))
     lines = [
-        f"Techniques (aim: no distractor technique over {cues.TECHNIQUE_SHARE_LIMIT:.0%} of multiple-choice "
+        f"Techniques (aim: no distractor technique over {TECHNIQUE_SHARE_LIMIT:.0%} of multiple-choice "
         f"distractors; reflect-and-explore keys in under half of multiple-choice items)",
         f"  multiple-choice distractors: {n_d}; most used: {top}",
         f"  false reassurance: {f['distractors'].get('false-reassurance', 0)} multiple-choice distractors, "
         f"{fr} of {n_all} distractors of all types",
         "  distractor wording: " + ", ".join(f"{k} {v}" for k, v in f["shapes"].items()),
         f"  multiple-choice keys: {keys}",
-        f"  keys of the reflect-and-explore family ({', '.join(sorted(cues.REFLECT_EXPLORE))}): "
+        f"  keys of the reflect-and-explore family ({', '.join(sorted(REFLECT_EXPLORE))}): "
         f"{f['key_reflect_explore']} of {n_mc} ({share(f['key_reflect_explore'], n_mc)}); "
         f"keys that name a feeling and ask a question: {f['key_reflect_and_ask']} ({share(f['key_reflect_and_ask'], n_mc)})",
     ]

@@ -39,8 +39,8 @@ def test_settings_are_found_in_stems_and_case_stimulus(tmp_path):
 
 
 def test_technique_figures_count_distractor_tags_key_family_and_wording(fixture_bank):
-    from question_bank import cues
-    f = cues.technique_figures(list(fixture_bank.items.values()))
+    from question_bank import stats
+    f = stats.technique_figures(list(fixture_bank.items.values()))
     # fx-mc: a giving-advice, c false-reassurance ("It sounds hard, but..."), d why-question; key b validation
     assert f["mc_items"] == 3 and sum(f["distractors"].values()) == 7
     assert f["distractors"]["false-reassurance"] == 1 and f["distractors"]["why-question"] == 1
@@ -54,10 +54,10 @@ def test_technique_figures_count_distractor_tags_key_family_and_wording(fixture_
 
 
 def test_reflect_and_ask_needs_a_feeling_or_reflective_opener_and_a_question():
-    from question_bank.cues import REASSURING, _reflect_and_ask
-    assert _reflect_and_ask('"It sounds like you felt alone. What happened?"')
-    assert not _reflect_and_ask('"It sounds like you felt alone."')
-    assert not _reflect_and_ask('"What happened next?"')
+    from question_bank.stats import REASSURING, reflect_and_ask
+    assert reflect_and_ask('"It sounds like you felt alone. What happened?"')
+    assert not reflect_and_ask('"It sounds like you felt alone."')
+    assert not reflect_and_ask('"What happened next?"')
     assert REASSURING.search("I'm sure it will all work out.") and not REASSURING.search("I am not certain.")
 
 
@@ -65,11 +65,11 @@ def test_the_bundled_bank_keeps_the_distractor_and_key_aims():
     """The blind review's aims (issue 11): no distractor technique over 15% of multiple-choice
     distractors, false reassurance no longer the stock distractor, and reflect-and-explore keys
     in under half of the multiple-choice items."""
-    from question_bank import cues
+    from question_bank import stats
     from question_bank.bank import load_bank
-    f = cues.technique_figures(list(load_bank().items.values()))
+    f = stats.technique_figures(list(load_bank().items.values()))
     n = sum(f["distractors"].values())
     top, top_n = f["distractors"].most_common(1)[0]
-    assert top_n / n <= cues.TECHNIQUE_SHARE_LIMIT, top
+    assert top_n / n <= stats.TECHNIQUE_SHARE_LIMIT, top
     assert f["distractors"]["false-reassurance"] / n <= 0.05
     assert f["key_reflect_explore"] / f["mc_items"] < 0.5
