@@ -43,6 +43,17 @@ def browser(playwright_session, tmp_path):
 
 
 @pytest.fixture
+def side(playwright_session):
+    """A second Chromium for the width checks: pages opened in the test's own browser would take
+    the foreground from the LMS tab, whose clicks then stall."""
+    b = playwright_session.chromium.launch(executable_path=chromium_binary(), headless=True, args=CHROMIUM_ARGS)
+    ctx = b.new_context()
+    yield ctx
+    ctx.close()
+    b.close()
+
+
+@pytest.fixture
 def axe_source():
     if not AXE.exists():
         pytest.skip(f"axe-core not found at {AXE.relative_to(ROOT)}: run `npm install --no-save axe-core` in the repo")

@@ -6,7 +6,7 @@ import pytest
 
 from lti_tool.extensions import db
 from lti_tool.models import Assignment, BankItem
-from tests.support.browser import (CHROMIUM_ARGS, chromium_binary, launch_in_lms, no_horizontal_scroll,
+from tests.support.browser import (launch_in_lms, no_horizontal_scroll,
                                    prepare_assignment, run_axe, screenshot_dir, shareable_url, wait_saved)
 
 pytestmark = pytest.mark.browser
@@ -20,14 +20,6 @@ CUT_OFF = """() => Array.from(document.querySelectorAll('.bowtie label, .bowtie 
 COLUMNS = """() => ['actions', 'condition', 'parameters'].map(k => {
     const r = document.querySelector('.bowtie-' + k).getBoundingClientRect(); return [Math.round(r.left), Math.round(r.top)]; })"""
 
-
-@pytest.fixture
-def side(playwright_session):
-    b = playwright_session.chromium.launch(executable_path=chromium_binary(), headless=True, args=CHROMIUM_ARGS)
-    ctx = b.new_context()
-    yield ctx
-    ctx.close()
-    b.close()
 
 
 def test_bowtie_shows_every_option_in_full_at_every_width(app, live, browser, side, tmp_path, axe_source):

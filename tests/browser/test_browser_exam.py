@@ -6,7 +6,7 @@ import pytest
 
 from lti_tool.extensions import db
 from lti_tool.models import Attempt
-from tests.support.browser import (shareable_url, CHROMIUM_ARGS, chromium_binary, answer_with_pointer, attempt_id_of, correct_pairs, every_type_sections,
+from tests.support.browser import (shareable_url, answer_with_pointer, attempt_id_of, correct_pairs, every_type_sections,
                                    launch_in_lms, no_horizontal_scroll, prepare_assignment, prepare_case_assignment,
                                    press_start, run_axe, screenshot_dir, wait_for_url, wait_saved)
 
@@ -14,16 +14,6 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = (1280, 390, 320)
 
-
-@pytest.fixture
-def side(playwright_session):
-    """A second Chromium for the width checks: pages opened in the test's own browser would take
-    the foreground from the LMS tab, whose clicks then stall."""
-    b = playwright_session.chromium.launch(executable_path=chromium_binary(), headless=True, args=CHROMIUM_ARGS)
-    ctx = b.new_context()
-    yield ctx
-    ctx.close()
-    b.close()
 
 
 def _check_widths(side, url, name, shots, axe_source, prepare=None):

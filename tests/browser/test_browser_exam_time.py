@@ -11,20 +11,12 @@ from lti_tool.extensions import db
 from lti_tool.models import Assignment, Attempt
 from lti_tool.models.base import utcnow
 from lti_tool.services import assignments
-from tests.support.browser import (CHROMIUM_ARGS, attempt_id_of, chromium_binary, launch_in_lms, no_horizontal_scroll,
+from tests.support.browser import (attempt_id_of, launch_in_lms, no_horizontal_scroll,
                                    prepare_assignment, press_start, run_axe, screenshot_dir, shareable_url, tool_frame,
                                    wait_for_url)
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def side(playwright_session):
-    b = playwright_session.chromium.launch(executable_path=chromium_binary(), headless=True, args=CHROMIUM_ARGS)
-    ctx = b.new_context()
-    yield ctx
-    ctx.close()
-    b.close()
 
 
 def _deadline_in(app, attempt_id, seconds):
