@@ -5,7 +5,7 @@ from flask import abort, request
 
 from ..extensions import db
 from ..launch_token import LaunchToken, from_cookies, verify
-from ..models import Attempt, ResourceLink
+from ..models import Accommodation, Attempt, ResourceLink
 from ..services import attempt_rows, attempts
 
 
@@ -35,9 +35,10 @@ def attempt_rows_for(tok: LaunchToken, attempt_id: int) -> attempt_rows.AttemptR
     return attempt
 
 
-def attempt_head_for(tok: LaunchToken, attempt_id: int) -> tuple[Attempt, int, int]:
-    """attempt_for's checks on the attempt without its items, with its question and case counts."""
-    found = attempt_rows.head(attempt_id) if tok.attempt_id == attempt_id else None
+def attempt_head_for(tok: LaunchToken, attempt_id: int) -> tuple[Attempt, int, int, Accommodation | None]:
+    """attempt_for's checks on the attempt without its items, with its question and case counts
+    and the student's accommodation in the launch's course."""
+    found = attempt_rows.head(attempt_id, tok.context_id) if tok.attempt_id == attempt_id else None
     if found is None or found[0].user_id != tok.user_id \
             or found[0].assignment.resource_link_id != tok.resource_link_id:
         abort(403, "This attempt does not belong to your launch.")

@@ -20,7 +20,7 @@ bp = Blueprint("student", __name__)
 @csrf.exempt  # POST only carries the launch token here (the hand-off page); it changes nothing
 def attempt_page(attempt_id):
     tok = current_token()
-    attempt, questions, cases = attempt_head_for(tok, attempt_id)  # the items only if the page shows them
+    attempt, questions, cases, acc = attempt_head_for(tok, attempt_id)  # the items only if the page shows them
     if attempt.state == IN_PROGRESS and attempts.overdue(attempt):
         attempt = attempts.submit(attempt.id, by="timer")
     token = issue(tok)
@@ -29,7 +29,7 @@ def attempt_page(attempt_id):
     if attempt.state != IN_PROGRESS:
         return go("student.review_page", tok, token=token, attempt_id=attempt.id)
     if attempt.opened_at is None and attempt.submit_requested_at is None:
-        return page(_start_page(tok, attempt, token, questions, cases), tok, token)
+        return page(_start_page(tok, attempt, token, questions, cases, acc), tok, token)
     return page(_attempt_page(tok, attempts.load_items(attempt), token), tok, token)
 
 
@@ -53,9 +53,8 @@ def _keep_page_answers(attempt) -> dict[int, str]:
     return found.problems
 
 
-def _start_page(tok, attempt, token, questions, cases):
+def _start_page(tok, attempt, token, questions, cases, acc):
     a = attempt.assignment
-    acc = attempts.accommodation(tok.context_id, tok.user_id)
     allowed = attempts.attempts_allowed(a, acc)
     return render_template("student/start.html", attempt=attempt, assignment=a, token=token,
                            questions=questions, cases=cases, allowed=allowed,

@@ -24,8 +24,8 @@ from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Assignment, Attempt, AttemptItem, BankItem
-from .rows import prepared
+from ..models import Accommodation, Assignment, Attempt, AttemptItem, BankItem
+from .rows import database_key, prepared
 
 _CACHE_MAX = 50_000  # definitions; a bank of thousands of items fits many times
 
@@ -70,6 +70,7 @@ class AttemptRow:
     deadline_at: datetime | None
     submit_requested_at: datetime | None
     assignment: AssignmentRow
+    number: int = 1
     items: list[ItemRow] = field(default_factory=list)
 
     def item_at(self, position: int) -> ItemRow | None:
@@ -81,7 +82,7 @@ _defs_lock = threading.Lock()
 
 
 def _db_key() -> str:
-    return db.engine.url.render_as_string(hide_password=True)
+    return database_key()
 
 
 def remember(rows, db_key: str | None = None) -> None:
@@ -117,7 +118,7 @@ def bank_defs(hashes: dict[int, str]) -> dict[int, BankDef]:
 def _load_statement():
     a, s, i, b = (Attempt.__table__.c, Assignment.__table__.c, AttemptItem.__table__.c, BankItem.__table__.c)
     return (db.select(a.id, a.user_id, a.state, a.is_preview, a.opened_at, a.deadline_at, a.submit_requested_at,
-                      a.assignment_id, s.resource_link_id, s.time_limit_minutes,
+                      a.number, a.assignment_id, s.resource_link_id, s.time_limit_minutes,
                       i.id.label("item_id"), i.position, i.bank_item_id, i.response, i.response_seq, i.locked_at,
                       i.flagged, b.content_hash)
             .select_from(Attempt.__table__.join(Assignment.__table__, s.id == a.assignment_id)
@@ -135,7 +136,8 @@ def load(attempt_id: int) -> AttemptRow | None:
     first = rows[0]
     attempt = AttemptRow(first.id, first.user_id, first.state, first.is_preview, first.opened_at, first.deadline_at,
                          first.submit_requested_at,
-                         AssignmentRow(first.assignment_id, first.resource_link_id, first.time_limit_minutes))
+                         AssignmentRow(first.assignment_id, first.resource_link_id, first.time_limit_minutes),
+                         first.number)
     if first.item_id is None:
         return attempt
     defs = bank_defs({r.bank_item_id: r.content_hash for r in rows})
@@ -150,16 +152,20 @@ def _head_statement():
     cases = (db.select(db.func.count(db.distinct(b.case_study)))
              .select_from(AttemptItem.__table__.join(BankItem.__table__, b.id == i.bank_item_id))
              .where(i.attempt_id == bindparam("attempt_id")).scalar_subquery())
-    return (db.select(Attempt, questions, cases).where(Attempt.id == bindparam("attempt_id"))
+    return (db.select(Attempt, questions, cases, Accommodation)
+            .outerjoin(Accommodation, (Accommodation.context_id == bindparam("context_id"))
+                       & (Accommodation.user_id == Attempt.user_id))
+            .where(Attempt.id == bindparam("attempt_id"))
             .options(joinedload(Attempt.assignment).joinedload(Assignment.resource_link)))
 
 
-def head(attempt_id: int) -> tuple[Attempt, int, int] | None:
-    """The attempt (ORM) with its assignment and link but not its items, and how many questions
-    and case studies it holds, in one query: what the start page shows. attempts.load_items
-    adds the items for a page that renders them."""
-    row = db.session.execute(prepared("attempt head", _head_statement), {"attempt_id": attempt_id}).one_or_none()
-    return None if row is None else (row[0], row[1], row[2])
+def head(attempt_id: int, context_id: int | None = None) -> tuple[Attempt, int, int, Accommodation | None] | None:
+    """The attempt (ORM) with its assignment and link but not its items, how many questions and
+    case studies it holds, and the student's accommodation in `context_id`, in one query: what the
+    start page shows. attempts.load_items adds the items for a page that renders them."""
+    row = db.session.execute(prepared("attempt head", _head_statement),
+                             {"attempt_id": attempt_id, "context_id": context_id}).one_or_none()
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 def item_type(bank_def: BankDef):

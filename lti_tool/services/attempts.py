@@ -284,15 +284,22 @@ def save_response(attempt: Attempt, position: int, seq: int, response, commit: b
     except ValueError as exc:
         raise AttemptError(f"That answer is not valid for question {position}: {exc}") from exc
     now = utcnow()
-    # Three statements: log the step unless this seq is already logged (a retried save), apply
-    # it unless a newer one was. Conditional, not compared in Python: two saves for one question
-    # racing in concurrent requests must not let the older overwrite the newer (lost update).
-    logged = db.session.execute(prepared("log step", _log_step), dict(
-        attempt_item_id=item.id, seq=seq, response=response, created_at=now)).scalar()
-    if logged is None:
+    # Log the step unless this seq is already logged (a retried save), apply it unless a newer one
+    # was. Conditional, not compared in Python: two saves for one question racing in concurrent
+    # requests must not let the older overwrite the newer (lost update).
+    step = dict(attempt_item_id=item.id, seq=seq, response=response, created_at=now)
+    answer = dict(item_id=item.id, new_seq=seq, new_response=response)
+    if db.engine.dialect.name == "postgresql":
+        # One round trip: the log and the apply as one statement (PostgreSQL runs DML in a CTE).
+        logged, applied = db.session.execute(prepared("log and apply answer", _log_and_apply),
+                                             step | answer).one()
+        applied = bool(logged) and applied == 1
+    else:
+        logged = db.session.execute(prepared("log step", _log_step), step).scalar()
+        applied = logged is not None and db.session.execute(
+            prepared("apply answer", _apply_answer), answer).rowcount == 1
+    if not logged:
         return SaveResult(False, max(item.response_seq, seq), now)  # a retried save we already have
-    applied = db.session.execute(prepared("apply answer", _apply_answer), dict(
-        item_id=item.id, new_seq=seq, new_response=response)).rowcount == 1
     if applied:  # what the row now holds, so the rest of the request need not read it again
         if isinstance(item, AttemptItem):
             set_committed_value(item, "response", response)
@@ -307,6 +314,18 @@ def save_response(attempt: Attempt, position: int, seq: int, response, commit: b
 def _log_step():
     step = ResponseStep.__table__
     return insert_unless_exists(step).returning(step.c.id)
+
+
+def _log_and_apply():
+    """PostgreSQL: _log_step and _apply_answer in one statement; (steps logged, rows applied)."""
+    step, item = ResponseStep.__table__, AttemptItem.__table__
+    logged = (insert_unless_exists(step).values(
+        attempt_item_id=bindparam("attempt_item_id"), seq=bindparam("seq"),
+        response=bindparam("response", type_=step.c.response.type),
+        created_at=bindparam("created_at", type_=step.c.created_at.type)).returning(step.c.id).cte("logged"))
+    applied = (_apply_answer().where(db.exists(db.select(logged.c.id))).returning(item.c.id).cte("applied"))
+    return db.select(db.select(db.func.count()).select_from(logged).scalar_subquery(),
+                     db.select(db.func.count()).select_from(applied).scalar_subquery())
 
 
 def _apply_answer():

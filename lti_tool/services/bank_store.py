@@ -11,6 +11,7 @@ from question_bank.types import get_type
 
 from ..extensions import db
 from ..models import BankItem, BankMedia
+from .rows import database_key, prepared
 
 
 class BankSyncError(Exception):
@@ -288,16 +289,19 @@ _pool_cache: dict = {}
 _pool_lock = threading.Lock()
 
 
+def _generation_statement():
+    return db.select(func.count(BankItem.id), func.max(BankItem.id),
+                     func.sum(case((BankItem.current.is_(True), 1), else_=0)))
+
+
 def drawable(collections: list[str] | None = None) -> tuple[list[Item], dict[str, int]]:
     """Current items as question_bank Items, and item id -> bank_item row id.
 
     Cached per process and keyed by the table's generation (rows are never edited, only
     added and retired), so a draw does not rebuild 200+ Items; new rows invalidate it.
     """
-    generation = tuple(db.session.execute(db.select(
-        func.count(BankItem.id), func.max(BankItem.id),
-        func.sum(case((BankItem.current.is_(True), 1), else_=0)))).one())
-    key = (tuple(sorted(collections)) if collections else None, db.engine.url.render_as_string(), generation)
+    generation = tuple(db.session.execute(prepared("bank generation", _generation_statement)).one())
+    key = (tuple(sorted(collections)) if collections else None, database_key(), generation)
     with _pool_lock:
         hit = _pool_cache.get(key)
     if hit is not None:

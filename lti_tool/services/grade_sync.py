@@ -24,7 +24,7 @@ from ..models import Assignment, Attempt, Context, Deployment, GradeSync, Platfo
 from ..models.attempts import GRADED
 from ..models.base import utcnow
 from ..models.grades import DEAD, DELIVERED, FAILED, PENDING
-from .rows import adopt, insert_unless_exists
+from .rows import adopt, insert_unless_exists, prepared
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ def _second(dt: datetime) -> datetime:
     return dt.replace(microsecond=0)
 
 
+def _new_grade_sync():
+    return insert_unless_exists(GradeSync.__table__).returning(GradeSync.__table__.c.id)
+
+
 def _row_for_update(link_id: int, user_id: int) -> GradeSync | None:
     q = db.select(GradeSync).filter_by(resource_link_id=link_id, user_id=user_id)
     if db.engine.dialect.name == "postgresql":
@@ -71,7 +75,7 @@ def _row_for_update(link_id: int, user_id: int) -> GradeSync | None:
 
 
 def request_sync(link: ResourceLink, user: User | int, changed_at: datetime | None = None,
-                 cause: str = "submit", graded: bool = False) -> GradeSync | None:
+                 cause: str = "submit", graded: bool = False, first_grade: bool = False) -> GradeSync | None:
     """Mark the user's gradebook score on this link as changed; the worker posts it.
 
     At most one row per (link, user): a second change before the first is posted updates the
@@ -80,6 +84,8 @@ def request_sync(link: ResourceLink, user: User | int, changed_at: datetime | No
     later than the state before it, so the platform can tell every state from the one before.
     Nothing is queued for a link without the grade service, or a user with no graded attempt
     (`graded`: the caller has just graded one in this transaction, so that is not asked).
+    `first_grade` says the user's first attempt was just graded, so the row is most likely new:
+    the insert is tried before the look-up (one statement where there was no row, as in an exam).
     """
     user_id = user if isinstance(user, int) else user.id
     if not has_grade_service(link) or link.assignment is None:
@@ -87,13 +93,13 @@ def request_sync(link: ResourceLink, user: User | int, changed_at: datetime | No
     if not graded and not _graded(link.assignment.id, user_id):
         return None
     now = utcnow()
-    row = _row_for_update(link.id, user_id)
+    row = None if first_grade else _row_for_update(link.id, user_id)
     if row is None:
         # One statement (no savepoint): the row, unless another request created it at the same moment.
         values = dict(resource_link_id=link.id, user_id=user_id, lineitem_url=link.lineitem_url, status=PENDING,
                       requested_seq=1, delivered_seq=0, tries=0, state_at=_second(changed_at or now),
                       next_try_at=now, created_at=now, cause=cause)
-        new_id = db.session.execute(insert_unless_exists(GradeSync).values(**values).returning(GradeSync.id)).scalar()
+        new_id = db.session.execute(prepared("new grade sync", _new_grade_sync), values).scalar()
         if new_id is not None:
             return adopt(GradeSync(id=new_id, **values))
         row = _row_for_update(link.id, user_id)

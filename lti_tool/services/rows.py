@@ -1,6 +1,8 @@
 """Small SQL helpers that keep a request's statement count down (issue 13's query budgets)."""
 from __future__ import annotations
 
+import weakref
+
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -54,3 +56,16 @@ def prepared(name: str, build):
     if stmt is None:
         stmt = _prepared[key] = build()
     return stmt
+
+
+_database_keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def database_key() -> str:
+    """The database this app writes to, as a string for per-process cache keys (a test's fresh
+    database is another key). Rendering the URL cost ~0.1 ms; it is done once per engine."""
+    engine = db.engine
+    key = _database_keys.get(engine)
+    if key is None:
+        key = _database_keys[engine] = engine.url.render_as_string(hide_password=True)
+    return key

@@ -80,6 +80,7 @@ def finish(rows: attempt_rows.AttemptRow, by: str = "student", now: datetime | N
     if not rows.is_preview and link_id is not None:  # Moodle rejects scores for users who cannot be graded
         link = db.session.execute(db.select(ResourceLink).options(joinedload(ResourceLink.assignment))
                                   .where(ResourceLink.id == link_id)).scalar_one()
-        grade_sync.request_sync(link, rows.user_id, changed_at=now, cause="submit", graded=True)
+        grade_sync.request_sync(link, rows.user_id, changed_at=now, cause="submit", graded=True,
+                                first_grade=rows.number == 1)
     db.session.commit()
     return True

@@ -89,3 +89,46 @@ def test_concurrent_submits_grade_once(pg, pg_platform):
     with pg.app_context():
         rows = db.session.execute(db.select(GradeSync)).scalars().all()
         assert len(rows) == 1 and rows[0].requested_seq == 1
+
+
+def test_autosave_in_one_statement_is_idempotent_out_of_order_and_race_safe(pg, pg_platform):
+    """PostgreSQL logs and applies an answer in one statement (a CTE): a retried save is not
+    logged twice, an older save never replaces a newer one, and of two saves racing for one
+    question in two transactions the newer wins whichever commits first."""
+    from lti_tool.extensions import db
+    from lti_tool.models import Attempt, AttemptItem, ResponseStep
+    from lti_tool.services import attempts
+    from lti_tool.services.bank_store import item_type
+    client = pg.test_client()
+    resp, _, _ = pg_platform.launch(client, sub="saver")
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    with pg.app_context():
+        attempt = db.session.execute(db.select(Attempt)).scalars().one()
+        aid, item = attempt.id, attempt.items[0]
+        right = item_type(item.bank_item).correct_response()
+        assert attempts.save_response(attempt, 1, 5, right).applied
+        assert not attempts.save_response(attempt, 1, 5, right).applied  # retried
+        assert not attempts.save_response(attempt, 1, 3, None).applied  # older, arriving late
+        steps = db.session.execute(db.select(ResponseStep.seq).filter_by(attempt_item_id=item.id)).scalars().all()
+        assert sorted(steps) == [3, 5]
+        assert db.session.get(AttemptItem, item.id).response_seq == 5
+        item_id = item.id
+        db.session.remove()
+
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def save(seq):
+        with pg.app_context():
+            a = db.session.get(Attempt, aid)
+            barrier.wait()
+            results[seq] = attempts.save_response(a, 1, seq, right if seq == 9 else None).applied
+            db.session.remove()
+    threads = [threading.Thread(target=save, args=(seq,)) for seq in (8, 9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with pg.app_context():
+        row = db.session.get(AttemptItem, item_id)
+        assert (row.response_seq, row.response) == (9, right) and results[9]

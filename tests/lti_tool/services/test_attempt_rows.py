@@ -1,6 +1,6 @@
 """Narrow attempt reads: the same facts as the ORM, one query, definitions cached safely."""
 from lti_tool.extensions import db
-from lti_tool.models import Attempt
+from lti_tool.models import Accommodation, Attempt
 from lti_tool.services import attempt_rows, attempts
 from lti_tool.services.bank_store import item_type
 from tests.support.queries import counting
@@ -53,11 +53,27 @@ def test_a_cached_definition_under_another_content_hash_is_read_again(client, pl
 def test_head_counts_questions_and_items_load_in_one_query(client, platform, app):
     aid = _attempt(client, platform, app)
     with app.app_context():
-        attempt, questions, cases = attempt_rows.head(aid)
-        assert questions == 10 and cases == 0
+        attempt, questions, cases, acc = attempt_rows.head(aid)
+        assert questions == 10 and cases == 0 and acc is None
         with counting(db.engine) as log:
             attempts.load(aid)  # held without its items: they come in one query, not 1 + N
             [i.bank_item.definition for i in attempt.items]
         assert len(log.statements) == 1 and len(attempt.items) == 10
         assert attempt_rows.head(10_000) is None and attempt_rows.load(10_000) is None
+        db.session.remove()
+
+
+def test_head_brings_the_students_accommodation_in_the_launch_course_only(client, platform, app):
+    """The start page shows the extra time and attempts from the same query as the attempt."""
+    aid = _attempt(client, platform, app)
+    with app.app_context():
+        a = db.session.get(Attempt, aid)
+        context_id, user_id = a.assignment.context_id, a.user_id
+        db.session.add(Accommodation(context_id=context_id, user_id=user_id, time_multiplier=1.5, extra_attempts=2))
+        db.session.commit()
+        db.session.remove()
+        with counting(db.engine) as log:
+            _, _, _, acc = attempt_rows.head(aid, context_id)
+        assert len(log.statements) == 1 and (acc.time_multiplier, acc.extra_attempts) == (1.5, 2)
+        assert attempt_rows.head(aid, context_id + 1000)[3] is None  # another course's accommodation: none
         db.session.remove()
