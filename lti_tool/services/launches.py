@@ -68,14 +68,14 @@ def _record(launch: Launch, items_per_attempt: int) -> LaunchContext:
         context = upsert(Context, deployment_id=deployment.id, context_id=launch.context_id)
         link = upsert(ResourceLink, context_id=context.id, resource_link_id=launch.resource_link_id)
     context = link.context
-    # Only values that differ from the stored ones are written.
-    context.title, context.label = launch.context_title, launch.context_label
-    context.memberships_url = launch.memberships_url or context.memberships_url
-    link.title = launch.resource_link_title or link.title
-    link.lineitem_url = launch.lineitem_url or link.lineitem_url
-    link.lineitems_url = launch.lineitems_url or link.lineitems_url
-    link.ags_scopes = list(launch.ags_scopes) or link.ags_scopes
-    link.custom = launch.custom
+    # Only values that differ from the stored ones are set: an unchanged row stays clean, so the
+    # launch's statements need no flush (in an exam start, nearly every launch changes nothing).
+    _update(context, title=launch.context_title, label=launch.context_label,
+            memberships_url=launch.memberships_url or context.memberships_url)
+    _update(link, title=launch.resource_link_title or link.title,
+            lineitem_url=launch.lineitem_url or link.lineitem_url,
+            lineitems_url=launch.lineitems_url or link.lineitems_url,
+            ags_scopes=list(launch.ags_scopes) or link.ags_scopes, custom=launch.custom)
     _stamp_launch(platform, deployment)
     assignment = link.assignment or _bind_built(launch, context, link)
     if assignment is None:
@@ -126,6 +126,12 @@ def _known_link(deployment: Deployment, launch: Launch) -> ResourceLink | None:
         .options(contains_eager(ResourceLink.context), joinedload(ResourceLink.assignment))
         .where(Context.deployment_id == deployment.id, Context.context_id == launch.context_id,
                ResourceLink.resource_link_id == launch.resource_link_id)).scalar_one_or_none()
+
+
+def _update(row, **values) -> None:
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def _stamp_launch(*rows) -> None:

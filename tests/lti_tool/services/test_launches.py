@@ -56,3 +56,24 @@ def test_last_launch_is_stamped_at_most_once_a_minute(app, client, platform):
         p = db.session.execute(db.select(Platform)).scalar_one()
         assert first is not None and p.last_launch_at == first
         assert p.deployments[0].last_launch_at is not None
+
+
+def test_a_relaunch_stores_what_the_lms_changed_and_writes_nothing_when_nothing_did(app, client, platform):
+    """The course title, the link's custom parameters and its line item follow the latest launch;
+    a launch that changes nothing leaves the rows untouched (no UPDATE is sent)."""
+    from lti_tool.models import Context, ResourceLink
+    from tests.support.queries import counting
+    LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+    platform.launch(client, sub="a")
+    renamed = {LTI + "context": {"id": "course-1", "title": "Psychiatric nursing", "label": "NURS 241"},
+               LTI + "custom": {"due_at": "2027-01-01T09:00:00Z"}}
+    platform.launch(client, claims_overrides=renamed, sub="b")
+    with app.app_context():
+        ctx = db.session.execute(db.select(Context)).scalar_one()
+        link = db.session.execute(db.select(ResourceLink)).scalar_one()
+        assert (ctx.title, ctx.label) == ("Psychiatric nursing", "NURS 241")
+        assert link.custom == {"due_at": "2027-01-01T09:00:00Z"} and link.lineitem_url
+        engine = db.engine
+    with counting(engine) as log:
+        platform.launch(client, claims_overrides=renamed, sub="b")
+    assert not [s for s in log.statements if s.startswith("UPDATE context") or s.startswith("UPDATE resource_link")]
