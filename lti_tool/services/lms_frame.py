@@ -10,10 +10,21 @@ an origin that is not the parent's is dropped by the browser.
 """
 from __future__ import annotations
 
+import threading
+import time
 from urllib.parse import urlsplit
 
 from ..extensions import db
 from ..models import Context, Deployment, Platform, ResourceLink
+from .rows import database_key, prepared
+
+# Every student page asks; the answer changes only when the LMS moves (a new issuer or service
+# URL), and a message to a stale origin is merely dropped by the browser. So each process reads
+# it at most every ORIGINS_TTL seconds per link, as security.py does for the CSP's frame-ancestors.
+ORIGINS_TTL = 10.0
+_ORIGINS_MAX = 20_000  # links; cleared when exceeded
+_origins: dict = {}  # (database, resource link id) -> (read at, origins)
+_origins_lock = threading.Lock()
 
 # Shared hosts that never serve a course page (Canvas's issuers and its OIDC host).
 _NOT_A_PAGE = {"canvas.instructure.com", "canvas.beta.instructure.com", "canvas.test.instructure.com",
@@ -38,18 +49,29 @@ def origin(url: str | None) -> str | None:
 
 def lms_origins(resource_link_id: int | None) -> list[str]:
     """The origins the LMS page framing this link can have, most likely first (no duplicates).
-    One statement: every page in the frame asks."""
+    At most one statement, and none while this process read it in the last ORIGINS_TTL seconds."""
     if resource_link_id is None:
         return []
-    row = db.session.execute(
-        db.select(Platform.issuer, ResourceLink.lineitems_url, ResourceLink.lineitem_url, Context.memberships_url,
-                  Platform.auth_login_url)
-        .select_from(ResourceLink).join(Context, ResourceLink.context_id == Context.id)
-        .join(Deployment, Context.deployment_id == Deployment.id).join(Platform, Deployment.platform_id == Platform.id)
-        .where(ResourceLink.id == resource_link_id)).first()
+    key = (database_key(), resource_link_id)
+    hit = _origins.get(key)
+    if hit is not None and time.monotonic() - hit[0] < ORIGINS_TTL:
+        return list(hit[1])
+    row = db.session.execute(prepared("lms origins", _origins_statement), {"link_id": resource_link_id}).first()
     out: list[str] = []
     for url in row or ():
         o = origin(url)
         if o and o not in out:
             out.append(o)
+    with _origins_lock:
+        if len(_origins) > _ORIGINS_MAX:
+            _origins.clear()
+        _origins[key] = (time.monotonic(), tuple(out))
     return out
+
+
+def _origins_statement():
+    return (db.select(Platform.issuer, ResourceLink.lineitems_url, ResourceLink.lineitem_url, Context.memberships_url,
+                      Platform.auth_login_url)
+            .select_from(ResourceLink).join(Context, ResourceLink.context_id == Context.id)
+            .join(Deployment, Context.deployment_id == Deployment.id).join(Platform, Deployment.platform_id == Platform.id)
+            .where(ResourceLink.id == db.bindparam("link_id")))

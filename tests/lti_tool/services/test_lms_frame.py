@@ -53,3 +53,27 @@ def test_a_page_change_is_told_by_fetch_metadata(client, platform):
     assert 'data-page-change="0"' in launch
     old_browser = client.get(url).get_data(as_text=True)
     assert "data-page-change" not in old_browser  # rapport.js falls back to the referrer
+
+
+def test_origins_are_read_once_per_link_within_their_ttl(client, platform, app, monkeypatch):
+    """Every student page asks for the LMS origins; a process reads them at most every
+    ORIGINS_TTL seconds per link, and reads again once that has passed."""
+    from lti_tool.extensions import db
+    from lti_tool.models import ResourceLink
+    from lti_tool.services import lms_frame
+    from tests.support.queries import counting
+    platform.launch(client)
+    clock = [1000.0]
+    monkeypatch.setattr(lms_frame.time, "monotonic", lambda: clock[0])
+    with app.app_context():
+        link_id = db.session.execute(db.select(ResourceLink.id)).scalar_one()
+        with counting(db.engine) as log:
+            first = lms_frame.lms_origins(link_id)
+            assert lms_frame.lms_origins(link_id) == first and first[0] == "https://lms.test"
+        assert len(log.statements) == 1
+        db.session.execute(db.update(ResourceLink).values(lineitems_url="https://moved.example/ags"))
+        db.session.commit()
+        clock[0] += lms_frame.ORIGINS_TTL + 1
+        with counting(db.engine) as log:
+            assert "https://moved.example" in lms_frame.lms_origins(link_id)
+        assert len(log.statements) == 1
