@@ -84,7 +84,8 @@ def request_sync(link: ResourceLink, user: User | int, changed_at: datetime | No
     later than the state before it, so the platform can tell every state from the one before.
     Nothing is queued for a link without the grade service, or a user with no graded attempt
     (`graded`: the caller has just graded one in this transaction, so that is not asked).
-    `first_grade` says the user's first attempt was just graded, so the row is most likely new:
+    `link`: a ResourceLink, or a narrow row with its id, lineitem_url, lineitems_url, ags_scopes
+    and assignment (submission.LinkRow). `first_grade` says the user's first attempt was just graded, so the row is most likely new:
     the insert is tried before the look-up (one statement where there was no row, as in an exam).
     """
     user_id = user if isinstance(user, int) else user.id

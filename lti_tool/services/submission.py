@@ -8,10 +8,10 @@ sync request is written in the same transaction.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -21,7 +21,7 @@ from ..models.attempts import GRADED, IN_PROGRESS
 from ..models.base import utcnow
 from . import attempt_rows, grade_sync, grading
 from .attempt_error import AttemptError
-from .rows import commit_keeping_loaded
+from .rows import commit_keeping_loaded, prepared
 
 
 def request_submit(attempt) -> None:
@@ -52,6 +52,23 @@ def submit(attempt_id: int, by: str = "student") -> Attempt:
     return attempt
 
 
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    """What grade_sync.request_sync reads of a resource link (a narrow row, not the ORM object)."""
+
+    id: int
+    lineitem_url: str | None
+    lineitems_url: str | None
+    ags_scopes: list | None
+    assignment: object
+
+
+def _link_statement():
+    link = ResourceLink.__table__.c
+    return (db.select(link.id, link.lineitem_url, link.lineitems_url, link.ags_scopes)
+            .where(link.id == bindparam("link_id")))
+
+
 def finish(rows: attempt_rows.AttemptRow, by: str = "student", now: datetime | None = None) -> bool:
     """Grade and close the attempt these rows were read from; False if it was no longer in
     progress (nothing written). Commits (expiring what the session holds: it was written past it).
@@ -78,9 +95,9 @@ def finish(rows: attempt_rows.AttemptRow, by: str = "student", now: datetime | N
             [{"item_id": s.id, "p": s.points, "m": s.max_points, "parts": s.score_parts} for s in scores])
     link_id = rows.assignment.resource_link_id
     if not rows.is_preview and link_id is not None:  # Moodle rejects scores for users who cannot be graded
-        link = db.session.execute(db.select(ResourceLink).options(joinedload(ResourceLink.assignment))
-                                  .where(ResourceLink.id == link_id)).scalar_one()
-        grade_sync.request_sync(link, rows.user_id, changed_at=now, cause="submit", graded=True,
-                                first_grade=rows.number == 1)
+        link = db.session.execute(prepared("link for grade sync", _link_statement), {"link_id": link_id}).one()
+        grade_sync.request_sync(LinkRow(link.id, link.lineitem_url, link.lineitems_url, link.ags_scopes,
+                                        rows.assignment), rows.user_id, changed_at=now, cause="submit",
+                                graded=True, first_grade=rows.number == 1)
     db.session.commit()
     return True
