@@ -25,7 +25,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 # needs them; registrations change a few times a year). A change made in this process applies
 # at once; one made by another process (the CLI, another worker) within this many seconds.
 FRAME_ORIGINS_TTL = 10.0
-_frame_rows: dict = {}  # database URL -> (generation, read at, rows)
+_frame_rows: dict = {}  # database -> (generation, read at, the platforms' origins)
 _frame_generation = 0
 _frame_lock = threading.Lock()
 # Parts of a URL that carry the launch token; never written to a log.
@@ -49,31 +49,36 @@ def origin(url: str | None) -> str | None:
 
 def frame_ancestors() -> list[str]:
     """'self', every registered platform's origin (issuer and login URL), plus configured extras."""
-    from .models import Platform  # models import extensions; keep this module importable early
-    found = {"'self'"}
-    key = str(db.engine.url)
+    from .services.rows import database_key
+    key = database_key()
     with _frame_lock:
         hit = _frame_rows.get(key)
     if hit and hit[0] == _frame_generation and time.monotonic() - hit[1] < FRAME_ORIGINS_TTL:
-        rows = hit[2]
+        found = hit[2]
     else:
         generation = _frame_generation
         try:
-            rows = db.session.execute(db.select(Platform.issuer, Platform.auth_login_url)).all()
+            found = _platform_origins()
         except Exception:  # noqa: BLE001 - a down database must not turn every page into a 500
             db.session.rollback()
-            rows = []
+            found = frozenset({"'self'"})
         else:
             with _frame_lock:
-                _frame_rows[key] = (generation, time.monotonic(), rows)
-    for issuer, login_url in rows:
+                _frame_rows[key] = (generation, time.monotonic(), found)
+    extra = current_app.config.get("FRAME_ANCESTORS") or ()
+    return sorted(found.union(extra)) if extra else sorted(found)
+
+
+def _platform_origins() -> frozenset[str]:
+    from .models import Platform  # models import extensions; keep this module importable early
+    found = {"'self'"}
+    for issuer, login_url in db.session.execute(db.select(Platform.issuer, Platform.auth_login_url)).all():
         for url in (issuer, login_url):
             if (o := origin(url)) is not None:
                 found.add(o)
         if (issuer or "").rstrip("/") in CANVAS_ISSUERS:
             found.add(CANVAS_FRAMES)
-    found.update(current_app.config.get("FRAME_ANCESTORS") or ())
-    return sorted(found)
+    return frozenset(found)
 
 
 def forget_frame_origins(*_args) -> None:
