@@ -56,7 +56,10 @@ def wait_for_url(page, frame, part: str, timeout: float = 30):
     name = frame.name
     deadline = time.time() + timeout  # several hops (login, platform storage, the LMS, launch) on a loaded machine
     while True:
-        live = (page.frame(name=name) if name else None) or frame
+        # Every frame of that name, not the first: a frame left behind by the process swap can
+        # linger in the list for a while beside the live one.
+        named = [f for f in page.frames if name and f.name == name and not f.is_detached()]
+        live = next((f for f in named if part in f.url), None) or (named[0] if named else frame)
         if part in live.url or time.time() >= deadline:
             break
         page.wait_for_timeout(100)
