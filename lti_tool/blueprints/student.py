@@ -1,5 +1,5 @@
 """The student's attempt: the question page, autosave, submit, review."""
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
 from ..extensions import csrf, db
 from ..launch_token import LaunchToken, issue
@@ -19,21 +19,40 @@ bp = Blueprint("student", __name__)
 @bp.route("/attempt/<int:attempt_id>", methods=["GET", "POST"])
 @csrf.exempt  # POST only carries the launch token here (the hand-off page); it changes nothing
 def attempt_page(attempt_id):
-    tok = current_token()
+    return _attempt_response(current_token(), attempt_id)
+
+
+def launch_page(tok, attempt_id):
+    """The page a browser's launch opens, in the launch's own response: the first page costs no
+    request of its own. Its URL is still the launch's, which a reload would post again (a used
+    id_token: refused), so the page settles itself (static/settle.js): where this browser keeps
+    the partitioned cookie (/lti/cookie-check), history.replaceState moves it to its own URL,
+    which a reload opens with that cookie; elsewhere it posts the token there, as a hand-off does."""
+    return _attempt_response(tok, attempt_id, settle=True)
+
+
+def _attempt_response(tok, attempt_id, settle=False):
     attempt, questions, cases, acc = attempt_head_for(tok, attempt_id)  # the items only if the page shows them
     if attempt.state == IN_PROGRESS and attempts.overdue(attempt):
         attempt = attempts.submit(attempt.id, by="timer")
     token = issue(tok)
     if attempt.assignment.is_adaptive:  # adaptive practice has its own pages (blueprints/practice.py)
-        return go("practice.session_page", tok, token=token, attempt_id=attempt.id)
+        return go("practice.session_page", tok, token=token, attempt_id=attempt.id, check=settle)
     if attempt.state != IN_PROGRESS:
-        return go("student.review_page", tok, token=token, attempt_id=attempt.id)
+        return go("student.review_page", tok, token=token, attempt_id=attempt.id, check=settle)
+    where = _settle(tok, attempt.id) if settle else None
     if attempt.opened_at is None and attempt.submit_requested_at is None:
-        return page(_start_page(tok, attempt, token, questions, cases, acc), tok, token)
-    return page(_attempt_page(tok, attempts.load_items(attempt), token), tok, token)
+        return page(_start_page(tok, attempt, token, questions, cases, acc, where), tok, token)
+    return page(_attempt_page(tok, attempts.load_items(attempt), token, settle=where), tok, token)
 
 
-def _attempt_page(tok, attempt, token, problems=None, status=200):
+def _settle(tok, attempt_id) -> dict:
+    """Where a page served in a launch's response belongs (see launch_page)."""
+    return {"url": url_for("student.attempt_page", attempt_id=attempt_id),
+            "check_url": url_for("lti.cookie_check", link=tok.resource_link_id)}
+
+
+def _attempt_page(tok, attempt, token, problems=None, status=200, settle=None):
     """The questions; `problems` (position -> words) from a form that could not be taken as sent."""
     items = review.item_views(attempt)
     return render_template("student/attempt.html", attempt=attempt, items=items,
@@ -41,7 +60,8 @@ def _attempt_page(tok, attempt, token, problems=None, status=200):
                            mode=attempt.assignment.delivery_mode, can_extend=attempts.can_extend(attempt),
                            extension_minutes=attempts.EXTENSION_MINUTES,
                            grace=current_app.config["SUBMIT_GRACE_SECONDS"],
-                           lms_origins=lms_origins(tok.resource_link_id), problems=problems or {}), status
+                           lms_origins=lms_origins(tok.resource_link_id), problems=problems or {},
+                           settle=settle), status
 
 
 def _keep_page_answers(attempt) -> dict[int, str]:
@@ -53,13 +73,13 @@ def _keep_page_answers(attempt) -> dict[int, str]:
     return found.problems
 
 
-def _start_page(tok, attempt, token, questions, cases, acc):
+def _start_page(tok, attempt, token, questions, cases, acc, settle=None):
     a = attempt.assignment
     allowed = attempts.attempts_allowed(a, acc)
     return render_template("student/start.html", attempt=attempt, assignment=a, token=token,
                            questions=questions, cases=cases, allowed=allowed,
                            limit=attempts.time_limit_minutes(a, acc), accommodated=bool(acc and acc.time_multiplier > 1),
-                           mode=a.delivery_mode, lms_origins=lms_origins(tok.resource_link_id))
+                           mode=a.delivery_mode, lms_origins=lms_origins(tok.resource_link_id), settle=settle)
 
 
 @bp.post("/attempt/<int:attempt_id>/start")

@@ -33,22 +33,35 @@ def _no_token_in_urls(html):
         assert "lt=" not in url, url
 
 
-def test_a_browser_launch_hands_off_without_a_token_in_any_url(client, platform):
+def test_a_browser_launch_answers_with_the_first_page_and_no_token_in_any_url(client, platform):
+    """The launch's own response is the start page (no request of its own for the first page),
+    with the token in form bodies and the partitioned cookie, and a form that settles the page at
+    its own URL (static/settle.js)."""
     resp = _browser_launch(client, platform)
-    assert resp.status_code == 200  # the hand-off page, not a redirect with ?lt=
+    assert resp.status_code == 200  # the first page itself, not a redirect with ?lt=
     html = resp.get_data(as_text=True)
+    assert 'id="start-button"' in html
     _no_token_in_urls(html)
-    action = re.search(r'<form id="handoff" method="post" action="([^"]+)"', html).group(1)
+    action = re.search(r'<form id="launch-settle" method="post" action="([^"]+)"', html).group(1)
     assert re.fullmatch(r"/attempt/\d+", action)
-    assert 'data-check-url="/lti/cookie-check?link=' in html
+    assert 'data-check-url="/lti/cookie-check?link=' in html and "settle.js" in html
     token = re.search(r'name="lt" value="([^"]+)"', html).group(1)
     cookie = _launch_cookie(resp)
     for attr in ("Secure", "HttpOnly", "SameSite=None", "Partitioned", "Path=/"):
         assert attr in cookie, cookie
-    # The hand-off posts the token: the start page, every link and form free of tokens.
+    # Where the cookie does not come back, the page posts the token to its own URL: the same
+    # page, with no settling to do and no token in any link or form action.
     start = client.post(action, data={"lt": token}, headers=BROWSER)
-    assert start.status_code == 200 and 'id="start-button"' in start.get_data(as_text=True)
-    _no_token_in_urls(start.get_data(as_text=True))
+    body = start.get_data(as_text=True)
+    assert start.status_code == 200 and 'id="start-button"' in body and "launch-settle" not in body
+    _no_token_in_urls(body)
+
+
+def test_a_script_launch_still_gets_a_redirect(client, platform):
+    """Clients without Fetch Metadata (scripts, old browsers) are sent on with a 303."""
+    state, nonce = platform.login(client)
+    resp = client.post("/lti/launch", data={"id_token": platform.sign(platform.claims(nonce)), "state": state})
+    assert resp.status_code == 303 and re.search(r"/attempt/\d+\?lt=", resp.headers["Location"])
 
 
 def test_where_the_cookie_comes_back_pages_are_plain_gets(client, platform):
@@ -105,12 +118,9 @@ def test_adaptive_practice_pages_keep_the_token_out_of_urls(app, client, platfor
     resp = _browser_launch(client, platform)
     name, value = _launch_cookie(resp).split(";")[0].split("=", 1)
     jar = {"Cookie": f"{name}={value}", **BROWSER}
-    attempt = client.post(re.search(r'action="(/attempt/\d+)"', resp.get_data(as_text=True)).group(1),
-                          data={"lt": re.search(r'name="lt" value="([^"]+)"', resp.get_data(as_text=True)).group(1)},
-                          headers=jar)
-    assert attempt.status_code == 303 and "lt=" not in attempt.headers["Location"]
-    aid = int(re.search(r"/practice/(\d+)", attempt.headers["Location"]).group(1))
-    where = attempt.headers["Location"]
+    # The launch hands off straight to the practice session (its form body carries the token).
+    where = re.search(r'<form id="handoff" method="post" action="(/practice/\d+)"', resp.get_data(as_text=True)).group(1)
+    aid = int(where.rsplit("/", 1)[1])
     for _ in range(40):
         page = client.get(where, headers=jar)
         if page.status_code == 303:  # the session stopped: on to mastery
