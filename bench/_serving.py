@@ -123,7 +123,8 @@ class Gunicorn:
             self.proc.kill()
 
 
-def request(port, method, path, body=None, headers=None):
+def request(port, method, path, body=None, headers=None, cookies=None):
+    """(status, Location, body); with `cookies` (a dict), the response's Set-Cookie values go in it."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         data = urlencode(body, doseq=True) if isinstance(body, (dict, list)) else body
@@ -132,6 +133,10 @@ def request(port, method, path, body=None, headers=None):
         conn.request(method, path, body=data, headers=h)
         resp = conn.getresponse()
         payload = resp.read()
+        if cookies is not None:
+            for raw in resp.msg.get_all("Set-Cookie") or ():
+                name, _, value = raw.split(";", 1)[0].partition("=")
+                cookies[name.strip()] = value
         return resp.status, resp.getheader("Location"), payload
     finally:
         conn.close()
