@@ -71,12 +71,9 @@ class Bench:
         return Gunicorn("lti_tool:create_app()", env, ROOT, port)
 
     # --- one full launch ------------------------------------------------------------------
-    def browser_launch(self, port, sub, addr, link_id="link-1"):
-        """A launch as a browser in the LMS iframe makes it (Fetch Metadata on the id_token post):
-        the first page comes in the launch's response; the page then asks /lti/cookie-check
-        (static/settle.js) with the partitioned cookie the response set."""
+    def login(self, port, sub, fwd, link_id) -> dict:
+        """The OIDC login, then the platform's signed answer: the form the id_token post sends."""
         p = self.platform
-        fwd = {"X-Forwarded-For": addr}
         status, loc, body = request(port, "POST", "/lti/login", {
             "iss": p.issuer, "login_hint": sub, "target_link_uri": f"http://127.0.0.1:{port}/lti/launch",
             "client_id": p.client_id, "lti_deployment_id": p.deployment_id}, fwd)
@@ -85,9 +82,16 @@ class Bench:
         qs = parse_qs(urlparse(loc).query)
         claims = p.claims(qs["nonce"][0], sub=sub, link_id=link_id)
         claims["https://purl.imsglobal.org/spec/lti/claim/target_link_uri"] = f"http://127.0.0.1:{port}/lti/launch"
+        return {"id_token": p.sign(claims), "state": qs["state"][0]}
+
+    def browser_launch(self, port, sub, addr, link_id="link-1"):
+        """A launch as a browser in the LMS iframe makes it (Fetch Metadata on the id_token post):
+        the first page comes in the launch's response; the page then asks /lti/cookie-check
+        (static/handoff.js) with the partitioned cookie the response set."""
+        fwd = {"X-Forwarded-For": addr}
+        form = self.login(port, sub, fwd, link_id)
         jar: dict = {}
-        status, _, body = request(port, "POST", "/lti/launch", {"id_token": p.sign(claims), "state": qs["state"][0]},
-                                  {**fwd, **BROWSER_IFRAME}, cookies=jar)
+        status, _, body = request(port, "POST", "/lti/launch", form, {**fwd, **BROWSER_IFRAME}, cookies=jar)
         if status != 200 or b'id="launch-settle"' not in body:
             raise RuntimeError(f"launch {status}: {body[:300]!r}")
         check = re.search(rb'data-check-url="([^"]+)"', body).group(1).decode().replace("&amp;", "&")
@@ -98,18 +102,9 @@ class Bench:
             raise RuntimeError(f"cookie check {status}: {body[:200]!r}")
 
     def launch(self, port, sub, addr, link_id="link-1"):
-        p = self.platform
+        """A launch as a script makes it (no Fetch Metadata): a 303, then the first page's GET."""
         fwd = {"X-Forwarded-For": addr}
-        status, loc, body = request(port, "POST", "/lti/login", {
-            "iss": p.issuer, "login_hint": sub, "target_link_uri": f"http://127.0.0.1:{port}/lti/launch",
-            "client_id": p.client_id, "lti_deployment_id": p.deployment_id}, fwd)
-        if status != 302:
-            raise RuntimeError(f"login {status}: {body[:200]!r}")
-        qs = parse_qs(urlparse(loc).query)
-        claims = p.claims(qs["nonce"][0], sub=sub, link_id=link_id)
-        claims["https://purl.imsglobal.org/spec/lti/claim/target_link_uri"] = f"http://127.0.0.1:{port}/lti/launch"
-        status, loc, body = request(port, "POST", "/lti/launch",
-                                    {"id_token": p.sign(claims), "state": qs["state"][0]}, fwd)
+        status, loc, body = request(port, "POST", "/lti/launch", self.login(port, sub, fwd, link_id), fwd)
         if status != 303:
             raise RuntimeError(f"launch {status}: {body[:300]!r}")
         path = loc.split(f":{port}", 1)[-1] if loc.startswith("http") else loc

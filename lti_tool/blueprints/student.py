@@ -25,7 +25,7 @@ def attempt_page(attempt_id):
 def launch_page(tok, attempt_id):
     """The page a browser's launch opens, in the launch's own response: the first page costs no
     request of its own. Its URL is still the launch's, which a reload would post again (a used
-    id_token: refused), so the page settles itself (static/settle.js): where this browser keeps
+    id_token: refused), so the page settles itself (static/handoff.js): where this browser keeps
     the partitioned cookie (/lti/cookie-check), history.replaceState moves it to its own URL,
     which a reload opens with that cookie; elsewhere it posts the token there, as a hand-off does."""
     return _attempt_response(tok, attempt_id, settle=True)

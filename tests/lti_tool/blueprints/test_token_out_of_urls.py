@@ -36,7 +36,7 @@ def _no_token_in_urls(html):
 def test_a_browser_launch_answers_with_the_first_page_and_no_token_in_any_url(client, platform):
     """The launch's own response is the start page (no request of its own for the first page),
     with the token in form bodies and the partitioned cookie, and a form that settles the page at
-    its own URL (static/settle.js)."""
+    its own URL (static/handoff.js)."""
     resp = _browser_launch(client, platform)
     assert resp.status_code == 200  # the first page itself, not a redirect with ?lt=
     html = resp.get_data(as_text=True)
@@ -44,7 +44,7 @@ def test_a_browser_launch_answers_with_the_first_page_and_no_token_in_any_url(cl
     _no_token_in_urls(html)
     action = re.search(r'<form id="launch-settle" method="post" action="([^"]+)"', html).group(1)
     assert re.fullmatch(r"/attempt/\d+", action)
-    assert 'data-check-url="/lti/cookie-check?link=' in html and "settle.js" in html
+    assert 'data-check-url="/lti/cookie-check?link=' in html and "handoff.js" in html
     token = re.search(r'name="lt" value="([^"]+)"', html).group(1)
     cookie = _launch_cookie(resp)
     for attr in ("Secure", "HttpOnly", "SameSite=None", "Partitioned", "Path=/"):
